@@ -1,0 +1,57 @@
+# Stockflow: `make demo` and `make test` work on a fresh Debian/Ubuntu machine with python3 >= 3.11.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+DEMO_ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: install install-dev demo run test ui lint lock clean-data
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check uv
+
+# Installs exactly the locked versions (requirements*.lock, made by `make lock`), then the project itself.
+$(VENV)/.installed: pyproject.toml requirements.lock | $(PY)
+	$(UV) pip install --quiet --python $(PY) -r requirements.lock
+	$(UV) pip install --quiet --python $(PY) --no-deps -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml requirements-dev.lock | $(PY)
+	$(UV) pip install --quiet --python $(PY) -r requirements-dev.lock
+	$(UV) pip install --quiet --python $(PY) --no-deps -e .
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## demo: set up, generate the demo company into the inbox, run the full refresh headless, print a summary
+demo: install
+	$(VENV)/bin/stockflow demo $(DEMO_ARGS)
+	$(VENV)/bin/stockflow run
+
+## run: run the daily refresh once on whatever is in the inbox
+run: install
+	$(VENV)/bin/stockflow run
+
+## test: set up with dev extras and run the whole suite (dbt runs inside the tests)
+test: install-dev
+	OMP_WAIT_POLICY=PASSIVE $(PY) -m pytest $(PYTEST_ARGS)
+
+## ui: the Dagster UI on http://127.0.0.1:3000
+ui: install
+	$(VENV)/bin/stockflow ui
+
+lint: install-dev
+	$(VENV)/bin/ruff check pipelines models_ml tests
+	$(VENV)/bin/ruff format --check pipelines models_ml tests
+
+## lock: re-resolve requirements*.lock from pyproject.toml (after changing dependencies)
+lock: | $(PY)
+	$(UV) pip compile --quiet pyproject.toml -o requirements.lock --python $(PY)
+	$(UV) pip compile --quiet pyproject.toml --extra dev -o requirements-dev.lock --python $(PY)
+
+clean-data:
+	@echo "Stockflow never deletes data on its own; remove ./data by hand if you mean it."

@@ -1,0 +1,15 @@
+{# Generic tests that dbt-utils would provide; the package hub is not reachable, so they live here. #}
+
+{% test unique_combination_of_columns(model, combination_of_columns) %}
+select {{ combination_of_columns | join(', ') }}, count(*) as n_rows
+from {{ model }}
+group by {{ combination_of_columns | join(', ') }}
+having count(*) > 1
+{% endtest %}
+
+{% test expression_is_true(model, expression, where=none) %}
+select *
+from {{ model }}
+where not ({{ expression }})
+{%- if where %} and ({{ where }}){% endif %}
+{% endtest %}

@@ -1,0 +1,32 @@
+{# Quantities converted to the base unit (unit_factor = base units per document unit); prices per base unit. #}
+with source as (
+    {{ latest_rows(source('erp', 'sales_orders'), ['order_id', 'line_no']) }}
+),
+
+renamed as (
+    select
+        order_id,
+        line_no,
+        order_date,
+        sku,
+        warehouse_id,
+        customer_id,
+        customer_name,
+        ordered_qty * coalesce(unit_factor, 1) as ordered_qty,
+        coalesce(shipped_qty, 0) * coalesce(unit_factor, 1) as shipped_qty,
+        ship_date,
+        requested_date,
+        unit_price / coalesce(nullif(unit_factor, 0), 1) as unit_price,
+        unit_cost / coalesce(nullif(unit_factor, 0), 1) as unit_cost,
+        upper(coalesce(currency, '{{ var("base_currency") }}')) as currency,
+        coalesce(unit_factor, 1) as unit_factor,
+        coalesce(line_status, case when coalesce(shipped_qty, 0) >= ordered_qty then 'closed' else 'open' end)
+            as line_status,
+        _source_file,
+        _source_sheet,
+        _source_row,
+        _load_id
+    from source
+)
+
+select * from renamed

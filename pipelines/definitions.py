@@ -1,0 +1,27 @@
+"""The Stockflow code location: `dagster dev -m pipelines.definitions` (or `make ui`) loads `defs`."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.defs.automation import build_schedule, daily_refresh_job, inbox_sensor
+from pipelines.defs.ingest.assets import ingest_assets
+from pipelines.defs.resources import StockflowResource
+from pipelines.defs.transform.dbt import dbt_resource, warehouse_dbt_assets
+from pipelines.settings import Settings
+
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    settings.export_env()
+    return dg.Definitions(
+        assets=[*ingest_assets, warehouse_dbt_assets],
+        jobs=[daily_refresh_job],
+        schedules=[build_schedule(settings)],
+        sensors=[inbox_sensor],
+        resources={"stockflow": StockflowResource.from_settings(settings), "dbt": dbt_resource()},
+        # One process: DuckDB has one writer per file, and re-importing per step costs ~6 s each.
+        executor=dg.in_process_executor,
+    )
+
+
+defs = build_definitions(Settings.from_env())

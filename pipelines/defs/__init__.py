@@ -1,0 +1,1 @@
+"""Dagster wiring: resources, ingest assets, dbt assets, job, schedule and sensor."""

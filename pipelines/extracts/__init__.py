@@ -1,0 +1,1 @@
+"""Pure readers and normalisers for ERP CSV / Excel extracts (no Dagster, no DuckDB)."""

@@ -1,0 +1,211 @@
+"""Ingestion of inbox files into raw DuckDB tables: find, classify, validate, load, move.
+
+No Dagster here: the ingest assets call `ingest_kind` and report what it returns.
+
+Guarantees
+- A file loads wholly or not at all (one transaction with its log entry), and moves to the archive
+  only after that transaction commits. A file already loaded (same SHA-256) is skipped.
+- A rejected file moves to the quarantine with a report beside it; nothing of it is written.
+- No file is ever deleted. After a crash between steps the next run converges: a committed file
+  still in the inbox is recognised by its hash and archived; an uncommitted one is loaded again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+from pipelines import warehouse as wh
+from pipelines.extracts.mapping import HeaderMap, KindDetection, detect_kind
+from pipelines.extracts.readers import ExtractReadError, read_extract
+from pipelines.extracts.report import write_report
+from pipelines.extracts.schema import KINDS
+from pipelines.extracts.validate import FileValidation, validate_file
+from pipelines.settings import Settings
+
+SUPPORTED_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls"}
+_IGNORED_PREFIXES = (".", "~$", "_")
+_IGNORED_SUFFIXES = (".tmp", ".part", ".crdownload", ".report.md", ".errors.csv")
+
+
+def is_extract_file(path: Path) -> bool:
+    name = path.name
+    return (path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES
+            and not name.startswith(_IGNORED_PREFIXES) and not name.lower().endswith(_IGNORED_SUFFIXES))
+
+
+def list_inbox(inbox: Path) -> list[Path]:
+    """Extract files in the inbox (not in sub-folders), oldest first so later exports supersede."""
+    if not inbox.exists():
+        return []
+    files = [p for p in inbox.iterdir() if is_extract_file(p)]
+    return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+_classification_cache: dict[tuple[str, int, int], KindDetection] = {}
+
+
+def classify(path: Path, header_map: HeaderMap) -> KindDetection:
+    """What kind of extract a file is: from its name, else from its sheet names and headers.
+
+    Header-based detection reads the file, so results are cached by (path, size, mtime) for the
+    other ingest steps of the same process.
+    """
+    stat = path.stat()
+    cache_key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if cache_key in _classification_cache:
+        return _classification_cache[cache_key]
+    detection = detect_kind(path.name, [], header_map)
+    if detection.kind is None:
+        try:
+            sheets = read_extract(path, header_hints=header_map.all_labels)
+        except ExtractReadError as exc:
+            detection = KindDetection(None, "none", f"unreadable: {exc}", {})
+        else:
+            detection = KindDetection(None, "none", "no table found in the file", {})
+            for sheet in sheets:
+                detection = detect_kind(path.name, list(sheet.frame.columns), header_map, sheet_name=sheet.sheet)
+                if detection.kind is not None:
+                    break
+    _classification_cache[cache_key] = detection
+    return detection
+
+
+def _free_destination(folder: Path, name: str, sha256: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / name
+    if not target.exists():
+        return target
+    stem, suffix = os.path.splitext(name)
+    target = folder / f"{stem}__{sha256[:8]}{suffix}"
+    n = 2
+    while target.exists():
+        target = folder / f"{stem}__{sha256[:8]}_{n}{suffix}"
+        n += 1
+    return target
+
+
+def _move(source: Path, target: Path) -> Path:
+    try:
+        os.replace(source, target)
+    except OSError:  # another filesystem: copy, then remove the inbox copy
+        shutil.move(str(source), str(target))
+    return target
+
+
+@dataclass
+class FileOutcome:
+    file_name: str
+    kind: str | None
+    status: str  # loaded | rejected | duplicate | unrecognised
+    rows_loaded: int = 0
+    rows_superseded: int = 0
+    error_count: int = 0
+    message: str = ""
+    moved_to: Path | None = None
+
+
+@dataclass
+class IngestResult:
+    kind: str
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    table_rows: int = 0
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(o.rows_loaded for o in self.outcomes)
+
+    @property
+    def rows_superseded(self) -> int:
+        return sum(o.rows_superseded for o in self.outcomes)
+
+
+def _known_masters(conn: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    return {"items": wh.known_values(conn, "items", "sku"),
+            "warehouses": wh.known_values(conn, "warehouses", "warehouse_id")}
+
+
+def _today(settings: Settings) -> str:
+    return datetime.now(ZoneInfo(settings.timezone)).date().isoformat()
+
+
+def _quarantine(conn, settings: Settings, path: Path, validation: FileValidation, sha: str,
+                status: str) -> FileOutcome:
+    target = _free_destination(settings.quarantine, path.name, sha)
+    write_report(validation, target)
+    reason = validation.errors["reason"].iloc[0] if not validation.errors.empty else "rejected"
+    message = f"{len(validation.errors)} error(s); first: {reason}"
+    _move(path, target)
+    wh.log_file(conn, wh.FileLogEntry(
+        file_name=path.name, kind=validation.kind, sha256=sha, status=status, error_count=len(validation.errors),
+        total_rows_dropped=validation.total_rows_dropped, encoding=validation.encoding,
+        sheets=validation.sheet_names, message=message, moved_to=str(target)))
+    return FileOutcome(path.name, validation.kind, status, error_count=len(validation.errors), message=message,
+                       moved_to=target)
+
+
+def ingest_file(conn: duckdb.DuckDBPyConnection, settings: Settings, path: Path, header_map: HeaderMap,
+                detection: KindDetection) -> FileOutcome:
+    """Validate one file and load it, skip it as a duplicate, or quarantine it."""
+    sha = sha256_of(path)
+    archive_dir = settings.archive / _today(settings)
+    if wh.is_loaded(conn, sha):
+        target = _move(path, _free_destination(archive_dir, path.name, sha))
+        wh.log_file(conn, wh.FileLogEntry(file_name=path.name, kind=detection.kind, sha256=sha, status="duplicate",
+                                          message="already loaded (same SHA-256); archived", moved_to=str(target)))
+        return FileOutcome(path.name, detection.kind, "duplicate", message="already loaded", moved_to=target)
+    validation = validate_file(path, header_map, _known_masters(conn), detection=detection)
+    if not validation.ok:
+        return _quarantine(conn, settings, path, validation, sha, "rejected")
+    kind = KINDS[validation.kind]
+    entry = wh.FileLogEntry(file_name=path.name, kind=kind.name, sha256=sha, status="loaded",
+                            rows_loaded=len(validation.rows), total_rows_dropped=validation.total_rows_dropped,
+                            encoding=validation.encoding, sheets=validation.sheet_names,
+                            message=f"{validation.total_rows_dropped} total row(s) dropped")
+    load_id, superseded = wh.load_rows(conn, kind, validation.rows, entry)
+    target = _move(path, _free_destination(archive_dir, path.name, sha))
+    wh.set_moved_to(conn, load_id, str(target))
+    return FileOutcome(path.name, kind.name, "loaded", rows_loaded=len(validation.rows),
+                       rows_superseded=superseded, message=entry.message, moved_to=target)
+
+
+def quarantine_unrecognised(conn: duckdb.DuckDBPyConnection, settings: Settings, header_map: HeaderMap) -> list[FileOutcome]:
+    """Move files whose kind cannot be told (or is ambiguous) to the quarantine, with the reason."""
+    outcomes = []
+    for path in list_inbox(settings.inbox):
+        detection = classify(path, header_map)
+        if detection.kind is None:
+            validation = validate_file(path, header_map, {}, detection=None)
+            outcomes.append(_quarantine(conn, settings, path, validation, sha256_of(path), "unrecognised"))
+    return outcomes
+
+
+def ingest_kind(conn: duckdb.DuckDBPyConnection, settings: Settings, kind: str, header_map: HeaderMap) -> IngestResult:
+    """Load every inbox file of one kind, oldest first; then quarantine unrecognisable files."""
+    wh.ensure_raw_schema(conn)
+    result = IngestResult(kind)
+    for path in list_inbox(settings.inbox):
+        detection = classify(path, header_map)
+        if detection.kind == kind:
+            result.outcomes.append(ingest_file(conn, settings, path, header_map, detection))
+    result.outcomes.extend(quarantine_unrecognised(conn, settings, header_map))
+    result.table_rows = int(conn.execute(f"select count(*) from {wh.raw_table(kind)}").fetchall()[0][0])
+    return result

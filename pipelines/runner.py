@@ -1,0 +1,164 @@
+"""Run the daily refresh in process, one run at a time, and summarise what it did.
+
+Used by `stockflow run` (and `make demo`). No business logic: it wires settings, the Dagster
+instance and the job together, and reads the warehouse for the summary.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipelines import warehouse
+from pipelines.settings import Settings
+
+DAGSTER_YAML = """\
+# Written by Stockflow on first run; edit freely.
+telemetry:
+  enabled: false
+concurrency:
+  runs:
+    # DuckDB has one writer per file: runs launched by the schedule, the sensor or the UI queue up.
+    max_concurrent_runs: 1
+"""
+
+
+# raw table -> its staging model (dbt_project/models/staging/erp)
+STAGING_MODELS = {
+    "items": "stg_erp__items", "suppliers": "stg_erp__suppliers", "warehouses": "stg_erp__warehouses",
+    "sales_orders": "stg_erp__sales_order_lines", "purchase_orders": "stg_erp__purchase_order_lines",
+    "receipts": "stg_erp__receipts", "stock_snapshots": "stg_erp__stock_snapshots",
+    "stock_movements": "stg_erp__stock_movements", "promotions": "stg_erp__promotions",
+    "fx_rates": "stg_erp__fx_rates",
+}
+
+
+class RunBusyError(RuntimeError):
+    pass
+
+
+def ensure_dagster_home(settings: Settings) -> Path:
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    config = settings.dagster_home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    return config
+
+
+@contextlib.contextmanager
+def run_lock(settings: Settings) -> Iterator[None]:
+    """One `stockflow run` at a time per STOCKFLOW_HOME: a second one waits, then fails clearly."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    path = settings.home / ".stockflow-run.lock"
+    with path.open("a+") as fh:
+        deadline = time.monotonic() + settings.lock_timeout_seconds
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise RunBusyError(
+                        f"another Stockflow run is using {settings.home} and did not finish within "
+                        f"{settings.lock_timeout_seconds:.0f} s; run again when it has finished") from None
+                time.sleep(0.5)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@dataclass
+class RunOutcome:
+    success: bool
+    run_id: str
+    reason: str = ""
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None))
+    seconds: float = 0.0
+
+
+def _failure_reason(result) -> str:
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            error = event.step_failure_data.error
+            message = (error.message if error else "failed").strip().splitlines()
+            return f"step {event.step_key} failed: {message[0] if message else 'unknown error'}"
+    return "the run failed (see the Dagster UI or logs for details)"
+
+
+def run_refresh(settings: Settings) -> RunOutcome:
+    """Materialise the daily refresh job in process, recorded in the Dagster instance."""
+    settings.ensure_dirs()
+    ensure_dagster_home(settings)
+    settings.export_env()
+    from dagster import DagsterInstance
+
+    from pipelines.definitions import build_definitions
+
+    defs = build_definitions(settings)
+    job = defs.resolve_job_def("daily_refresh_job")
+    started = datetime.now(UTC).replace(tzinfo=None)
+    t0 = time.perf_counter()
+    with run_lock(settings), DagsterInstance.get() as instance:
+        result = job.execute_in_process(instance=instance, raise_on_error=False,
+                                        tags={"stockflow/trigger": "cli"})
+    outcome = RunOutcome(result.success, result.run_id, started_at=started, seconds=time.perf_counter() - t0)
+    if not result.success:
+        outcome.reason = _failure_reason(result)
+    return outcome
+
+
+@dataclass
+class Summary:
+    files: list[tuple[str, str, str, int, str, str]]  # name, kind, status, rows, message, moved_to
+    raw_rows: dict[str, int]
+    staging_rows: dict[str, int]
+
+
+def summarise(settings: Settings, since: datetime | None = None) -> Summary:
+    """What the warehouse says about the files processed since `since` and its tables."""
+    if not settings.warehouse_path.exists():
+        return Summary([], {}, {})
+    with warehouse.connect(settings.warehouse_path, read_only=True,
+                           timeout_seconds=settings.lock_timeout_seconds) as conn:
+        raw = {k: v for k, v in warehouse.table_row_counts(conn, warehouse.RAW_SCHEMA).items() if not k.startswith("_")}
+        staging = warehouse.table_row_counts(conn, "staging")
+        files = []
+        if "_files" in warehouse.table_row_counts(conn, warehouse.RAW_SCHEMA):
+            query = (f"select file_name, coalesce(kind, '?'), status, rows_loaded, message, coalesce(moved_to, '') "
+                     f"from {warehouse.FILES_TABLE} where processed_at >= ? order by load_id")
+            files = conn.execute(query, [since or datetime(1970, 1, 1)]).fetchall()
+    return Summary(files, raw, staging)
+
+
+def format_summary(settings: Settings, summary: Summary, outcome: RunOutcome | None = None) -> str:
+    lines = []
+    if outcome:
+        state = "succeeded" if outcome.success else f"FAILED: {outcome.reason}"
+        lines.append(f"Run {outcome.run_id[:8]} {state} in {outcome.seconds:.0f} s.")
+    by_status: dict[str, list] = {}
+    for f in summary.files:
+        by_status.setdefault(f[2], []).append(f)
+    counts = ", ".join(f"{len(v)} {k}" for k, v in sorted(by_status.items())) or "no new files"
+    lines.append(f"Files: {counts}.")
+    for name, kind, status, _rows, message, moved in summary.files:
+        if status in ("rejected", "unrecognised"):
+            lines.append(f"  REJECTED {name} ({kind}): {message}\n    report: {moved}.report.md")
+    if summary.raw_rows:
+        lines.append("Rows per table (raw = every loaded version; staging = current rows):")
+        width = max(len(k) for k in summary.raw_rows)
+        for table, n in summary.raw_rows.items():
+            stg = summary.staging_rows.get(STAGING_MODELS.get(table, ""))
+            lines.append(f"  {table:<{width}}  raw {n:>10,}" + (f"  staging {stg:>10,}" if stg is not None else ""))
+    lines += [
+        f"Warehouse: {settings.warehouse_path}",
+        f"Exports:   {settings.exports}",
+        f"Archive:   {settings.archive}   Quarantine: {settings.quarantine}",
+        "Open the Dagster UI: make ui (or stockflow ui), then http://127.0.0.1:3000",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,104 @@
+"""Settings: every knob is a STOCKFLOW_* environment variable with a default.
+
+`Settings.from_env()` resolves every path once (absolute), so Dagster, dbt and the CLI open the same
+files whatever their working directory. The README's settings table lists the same variables.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+
+def _path(env: dict[str, str], name: str, default: Path) -> Path:
+    value = env.get(name)
+    return Path(value).expanduser().resolve() if value else default.resolve()
+
+
+def _number(env: dict[str, str], name: str, default: float) -> float:
+    value = env.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise ValueError(f"{name}={value!r} is not a number") from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    inbox: Path
+    archive: Path
+    quarantine: Path
+    warehouse_path: Path
+    exports: Path
+    dagster_home: Path
+    timezone: str = "Asia/Shanghai"
+    base_currency: str = "CNY"
+    header_map_path: Path | None = None
+    lock_timeout_seconds: float = 300.0
+    inbox_settle_seconds: float = 5.0
+    schedule_cron: str = "0 6 * * *"
+    extra: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        home = _path(env, "STOCKFLOW_HOME", Path("data"))
+        header_map = env.get("STOCKFLOW_HEADER_MAP")
+        default_header_map = home / "header_map.yml"
+        return cls(
+            home=home,
+            inbox=_path(env, "STOCKFLOW_INBOX", home / "inbox"),
+            archive=_path(env, "STOCKFLOW_ARCHIVE", home / "archive"),
+            quarantine=_path(env, "STOCKFLOW_QUARANTINE", home / "quarantine"),
+            warehouse_path=_path(env, "STOCKFLOW_WAREHOUSE_PATH", home / "warehouse.duckdb"),
+            exports=_path(env, "STOCKFLOW_EXPORTS", home / "exports"),
+            dagster_home=_path(env, "DAGSTER_HOME", home / "dagster"),
+            timezone=env.get("STOCKFLOW_TIMEZONE") or "Asia/Shanghai",
+            base_currency=(env.get("STOCKFLOW_BASE_CURRENCY") or "CNY").upper(),
+            header_map_path=(
+                Path(header_map).expanduser().resolve()
+                if header_map
+                else (default_header_map if default_header_map.exists() else None)
+            ),
+            lock_timeout_seconds=_number(env, "STOCKFLOW_LOCK_TIMEOUT_SECONDS", 300.0),
+            inbox_settle_seconds=_number(env, "STOCKFLOW_INBOX_SETTLE_SECONDS", 5.0),
+            schedule_cron=env.get("STOCKFLOW_SCHEDULE_CRON") or "0 6 * * *",
+        )
+
+    def ensure_dirs(self) -> None:
+        for path in (self.inbox, self.archive, self.quarantine, self.exports, self.dagster_home,
+                     self.warehouse_path.parent):
+            path.mkdir(parents=True, exist_ok=True)
+
+    def export_env(self) -> None:
+        """Publish the resolved paths to this process's environment, so dbt (a subprocess) and
+        Dagster's instance read the same files as Python does."""
+        os.environ["STOCKFLOW_WAREHOUSE_PATH"] = str(self.warehouse_path)
+        os.environ["STOCKFLOW_BASE_CURRENCY"] = self.base_currency
+        os.environ["DAGSTER_HOME"] = str(self.dagster_home)
+
+
+# Every variable the settings read, with its default and meaning: the README table mirrors this.
+SETTINGS_DOC: list[tuple[str, str, str]] = [
+    ("STOCKFLOW_HOME", "./data", "Root folder for Stockflow's files."),
+    ("STOCKFLOW_INBOX", "$STOCKFLOW_HOME/inbox", "Where ERP extracts are dropped."),
+    ("STOCKFLOW_ARCHIVE", "$STOCKFLOW_HOME/archive", "Loaded files, by load date."),
+    ("STOCKFLOW_QUARANTINE", "$STOCKFLOW_HOME/quarantine", "Rejected files, each with a report."),
+    ("STOCKFLOW_WAREHOUSE_PATH", "$STOCKFLOW_HOME/warehouse.duckdb", "The DuckDB warehouse file."),
+    ("STOCKFLOW_EXPORTS", "$STOCKFLOW_HOME/exports", "Plans, dashboards and published marts."),
+    ("DAGSTER_HOME", "$STOCKFLOW_HOME/dagster", "Dagster's instance: run history, schedules, sensors."),
+    ("STOCKFLOW_TIMEZONE", "Asia/Shanghai", "Timezone of the daily schedule and of load dates."),
+    ("STOCKFLOW_BASE_CURRENCY", "CNY", "Currency the warehouse reports money in."),
+    ("STOCKFLOW_HEADER_MAP", "$STOCKFLOW_HOME/header_map.yml if present",
+     "Your extra header aliases (same shape as pipelines/extracts/header_map.yml)."),
+    ("STOCKFLOW_LOCK_TIMEOUT_SECONDS", "300", "How long a run waits for the warehouse held by another run."),
+    ("STOCKFLOW_INBOX_SETTLE_SECONDS", "5", "A file must be unchanged this long before the sensor takes it."),
+    ("STOCKFLOW_SCHEDULE_CRON", "0 6 * * *", "When the daily refresh runs (in STOCKFLOW_TIMEZONE)."),
+]

@@ -1,0 +1,219 @@
+"""DuckDB helpers: the one writer connection, raw table DDL and transactional loads.
+
+DuckDB allows one writing process per file. `connect()` waits for a conflicting lock to clear (up to
+a timeout) and then fails with a message that says what to do, so two runs never interleave writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from pipelines.extracts.schema import DATE, KINDS, NUMBER, ExtractKind
+
+RAW_SCHEMA = "raw"
+FILES_TABLE = f"{RAW_SCHEMA}._files"
+LINEAGE_COLUMNS = {
+    "_source_file": "VARCHAR",
+    "_source_sheet": "VARCHAR",
+    "_source_row": "BIGINT",
+    "_file_sha256": "VARCHAR",
+    "_load_id": "BIGINT",
+    "_loaded_at": "TIMESTAMP",
+}
+_SQL_TYPES = {NUMBER: "DOUBLE", DATE: "DATE"}
+_LOCK_PATTERN = re.compile(r"lock", re.IGNORECASE)
+
+
+class WarehouseBusyError(RuntimeError):
+    """The warehouse file stayed locked by another process for longer than the timeout."""
+
+
+@contextlib.contextmanager
+def connect(path: Path, *, read_only: bool = False, timeout_seconds: float = 300.0,
+            poll_seconds: float = 0.5) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse, waiting while another process holds it; always closes the connection."""
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + timeout_seconds
+    while True:
+        try:
+            conn = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            if not _LOCK_PATTERN.search(str(exc)):
+                raise
+            if time.monotonic() >= deadline:
+                holder = re.search(r"PID (\d+)", str(exc))
+                who = f" (held by process {holder.group(1)})" if holder else ""
+                raise WarehouseBusyError(
+                    f"The warehouse {path} is in use by another run{who} and stayed locked for "
+                    f"{timeout_seconds:.0f} s. Wait for that run to finish and run again, or raise "
+                    "STOCKFLOW_LOCK_TIMEOUT_SECONDS."
+                ) from exc
+            time.sleep(poll_seconds)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def wait_until_free(path: Path, timeout_seconds: float = 300.0) -> None:
+    """Block until no other process holds the warehouse (used before handing it to dbt)."""
+    with connect(path, timeout_seconds=timeout_seconds):
+        pass
+
+
+def raw_table(kind: str) -> str:
+    return f"{RAW_SCHEMA}.{kind}"
+
+
+def raw_table_ddl(kind: ExtractKind) -> str:
+    cols = [f'"{c.name}" {_SQL_TYPES.get(c.dtype, "VARCHAR")}' for c in kind.columns]
+    cols += [f"{name} {sqltype}" for name, sqltype in LINEAGE_COLUMNS.items()]
+    return f"create table if not exists {raw_table(kind.name)} (\n  " + ",\n  ".join(cols) + "\n)"
+
+
+FILES_DDL = f"""
+create table if not exists {FILES_TABLE} (
+  load_id bigint,
+  file_name varchar,
+  kind varchar,
+  sha256 varchar,
+  status varchar,          -- loaded | rejected | duplicate | unrecognised
+  rows_loaded bigint,
+  rows_superseded bigint,
+  error_count bigint,
+  total_rows_dropped bigint,
+  encoding varchar,
+  sheets varchar,
+  message varchar,
+  moved_to varchar,
+  processed_at timestamp
+)
+"""
+
+
+def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw schema, every raw table and the file log if missing (idempotent)."""
+    conn.execute(f"create schema if not exists {RAW_SCHEMA}")
+    conn.execute(FILES_DDL)
+    conn.execute("create sequence if not exists raw._load_ids start 1")
+    for kind in KINDS.values():
+        conn.execute(raw_table_ddl(kind))
+
+
+def is_loaded(conn: duckdb.DuckDBPyConnection, sha256: str) -> bool:
+    row = conn.execute(
+        f"select count(*) from {FILES_TABLE} where sha256 = ? and status = 'loaded'", [sha256]
+    ).fetchall()[0]
+    return bool(row and row[0])
+
+
+def known_values(conn: duckdb.DuckDBPyConnection, kind: str, column: str) -> set[str]:
+    rows = conn.execute(f'select distinct "{column}" from {raw_table(kind)} where "{column}" is not null')
+    return {r[0] for r in rows.fetchall()}
+
+
+@dataclass(frozen=True)
+class FileLogEntry:
+    file_name: str
+    kind: str | None
+    sha256: str
+    status: str
+    rows_loaded: int = 0
+    rows_superseded: int = 0
+    error_count: int = 0
+    total_rows_dropped: int = 0
+    encoding: str | None = None
+    sheets: str | None = None
+    message: str = ""
+    moved_to: str | None = None
+
+
+def _log(conn: duckdb.DuckDBPyConnection, load_id: int, entry: FileLogEntry) -> None:
+    conn.execute(
+        f"insert into {FILES_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [load_id, entry.file_name, entry.kind, entry.sha256, entry.status, entry.rows_loaded,
+         entry.rows_superseded, entry.error_count, entry.total_rows_dropped, entry.encoding, entry.sheets,
+         entry.message, entry.moved_to, datetime.now(UTC).replace(tzinfo=None)],
+    )
+
+
+def next_load_id(conn: duckdb.DuckDBPyConnection) -> int:
+    return int(conn.execute("select nextval('raw._load_ids')").fetchall()[0][0])
+
+
+def log_file(conn: duckdb.DuckDBPyConnection, entry: FileLogEntry) -> int:
+    load_id = next_load_id(conn)
+    _log(conn, load_id, entry)
+    return load_id
+
+
+def load_rows(conn: duckdb.DuckDBPyConnection, kind: ExtractKind, rows: pd.DataFrame,
+              entry: FileLogEntry) -> tuple[int, int]:
+    """Append one file's validated rows and its log entry in one transaction: all or nothing.
+
+    `rows` holds the canonical columns plus _source_file, _source_sheet and _source_row.
+    Returns (load_id, rows superseded: earlier rows with the same natural key).
+    """
+    table = raw_table(kind.name)
+    conn.execute("begin transaction")
+    try:
+        load_id = next_load_id(conn)
+        frame = rows.assign(_file_sha256=entry.sha256, _load_id=load_id,
+                            _loaded_at=datetime.now(UTC).replace(tzinfo=None))
+        conn.register("_incoming", frame)
+        keys = ", ".join(f'"{k}"' for k in kind.key)  # validated non-null, so plain equality joins
+        superseded = conn.execute(
+            f"select count(*) from (select distinct {keys} from {table}) t "
+            f"semi join (select distinct {keys} from _incoming) i using ({keys})"
+        ).fetchall()[0][0]
+        columns = kind.column_names + list(LINEAGE_COLUMNS)
+        col_list = ", ".join(f'"{c}"' for c in columns)
+        conn.execute(f"insert into {table} ({col_list}) select {col_list} from _incoming")
+        conn.unregister("_incoming")
+        _log(conn, load_id, FileLogEntry(**{**entry.__dict__, "rows_superseded": int(superseded)}))
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+    return load_id, int(superseded)
+
+
+def set_moved_to(conn: duckdb.DuckDBPyConnection, load_id: int, moved_to: str) -> None:
+    conn.execute(f"update {FILES_TABLE} set moved_to = ? where load_id = ?", [moved_to, load_id])
+
+
+def table_row_counts(conn: duckdb.DuckDBPyConnection, schema: str = RAW_SCHEMA) -> dict[str, int]:
+    tables = conn.execute(
+        "select table_name from information_schema.tables where table_schema = ? order by 1", [schema]
+    ).fetchall()
+    return {t: int(conn.execute(f'select count(*) from {schema}."{t}"').fetchall()[0][0]) for (t,) in tables}
+
+
+def contract_violations(conn: duckdb.DuckDBPyConnection, kind: ExtractKind) -> dict[str, int]:
+    """Rows of a raw table that break the extract contract, counted per rule (all zero when sound)."""
+    rules: dict[str, str] = {}
+    for col in kind.columns:
+        if col.required or col.name in kind.key:
+            rules[f"{col.name}_missing"] = f'"{col.name}" is null'
+        if col.non_negative:
+            rules[f"{col.name}_negative"] = f'"{col.name}" < 0'
+        if col.allowed:
+            allowed = ", ".join("'" + v.replace("'", "''") + "'" for v in col.allowed)
+            rules[f"{col.name}_not_accepted"] = f'"{col.name}" is not null and "{col.name}" not in ({allowed})'
+    if not rules:
+        return {}
+    select = ", ".join(f"count_if({cond}) as {name}" for name, cond in rules.items())
+    row = conn.execute(f"select {select} from {raw_table(kind.name)}").fetchall()[0]
+    return {name: int(n or 0) for name, n in zip(rules, row, strict=True)}  # null on an empty table

@@ -1,0 +1,46 @@
+from pathlib import Path
+
+import pytest
+
+from pipelines.settings import SETTINGS_DOC, Settings
+
+
+def test_defaults_live_under_home(tmp_path: Path):
+    s = Settings.from_env({"STOCKFLOW_HOME": str(tmp_path / "h")})
+    home = (tmp_path / "h").resolve()
+    assert s.inbox == home / "inbox"
+    assert s.archive == home / "archive"
+    assert s.quarantine == home / "quarantine"
+    assert s.warehouse_path == home / "warehouse.duckdb"
+    assert s.exports == home / "exports"
+    assert s.dagster_home == home / "dagster"
+    assert s.timezone == "Asia/Shanghai"
+    assert s.base_currency == "CNY"
+    assert s.header_map_path is None
+
+
+def test_each_folder_overridable_and_relative_paths_resolved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    s = Settings.from_env({"STOCKFLOW_INBOX": "drop", "STOCKFLOW_WAREHOUSE_PATH": "wh/w.duckdb",
+                           "STOCKFLOW_BASE_CURRENCY": "usd", "DAGSTER_HOME": "dg"})
+    assert s.home == (tmp_path / "data").resolve()
+    assert s.inbox == (tmp_path / "drop").resolve()
+    assert s.warehouse_path == (tmp_path / "wh" / "w.duckdb").resolve()
+    assert s.dagster_home == (tmp_path / "dg").resolve()
+    assert s.base_currency == "USD"
+
+
+def test_user_header_map_found_in_home(tmp_path: Path):
+    (tmp_path / "header_map.yml").write_text("items: {}\n")
+    assert Settings.from_env({"STOCKFLOW_HOME": str(tmp_path)}).header_map_path == (tmp_path / "header_map.yml").resolve()
+
+
+def test_bad_number_names_the_variable():
+    with pytest.raises(ValueError, match="STOCKFLOW_LOCK_TIMEOUT_SECONDS"):
+        Settings.from_env({"STOCKFLOW_LOCK_TIMEOUT_SECONDS": "soon"})
+
+
+def test_every_setting_is_in_the_readme():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for name, _, _ in SETTINGS_DOC:
+        assert f"`{name}`" in readme, f"{name} missing from the README settings table"

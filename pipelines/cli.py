@@ -15,11 +15,19 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.demo.generator import DemoConfig, generate_demo
 
     settings.ensure_dirs()
-    config = DemoConfig(skus=args.skus, warehouses=args.warehouses, days=args.days, seed=args.seed, lang=args.lang,
-                        end_date=date.fromisoformat(args.end_date) if args.end_date else None)
+    config = DemoConfig(
+        skus=args.skus,
+        warehouses=args.warehouses,
+        days=args.days,
+        seed=args.seed,
+        lang=args.lang,
+        end_date=date.fromisoformat(args.end_date) if args.end_date else None,
+    )
     summary = generate_demo(settings.inbox, config, progress=not args.quiet)
-    print(f"Demo company written to {settings.inbox}: {len(summary.files)} files, "
-          f"{summary.start_date} to {summary.end_date}.")
+    print(
+        f"Demo company written to {settings.inbox}: {len(summary.files)} files, "
+        f"{summary.start_date} to {summary.end_date}."
+    )
     for kind, n in summary.rows.items():
         print(f"  {kind:<16} {n:>12,} rows")
     return 0
@@ -49,9 +57,19 @@ def _cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
     ensure_dagster_home(settings)
     settings.export_env()
     ensure_manifest()
-    cmd = [os.path.join(os.path.dirname(sys.executable), "dagster"), "dev", "-m", "pipelines.definitions",
-           "-h", args.host, "-p", str(args.port)]
-    print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={settings.dagster_home}); Ctrl-C stops it.")
+    cmd = [
+        os.path.join(os.path.dirname(sys.executable), "dagster"),
+        "dev",
+        "-m",
+        "pipelines.definitions",
+        "-h",
+        args.host,
+        "-p",
+        str(args.port),
+    ]
+    print(
+        f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={settings.dagster_home}); Ctrl-C stops it."
+    )
     return subprocess.call(cmd, cwd=REPO_ROOT)
 
 
@@ -72,38 +90,61 @@ def _cmd_dbt(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.dbt_manifest import dbt_executable
 
     settings.export_env()
-    return subprocess.call([dbt_executable(), *args.dbt_args, "--project-dir", str(DBT_PROJECT_DIR),
-                            "--profiles-dir", str(DBT_PROJECT_DIR)], cwd=DBT_PROJECT_DIR)
+    return subprocess.call(
+        [
+            dbt_executable(),
+            *args.dbt_args,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+        ],
+        cwd=DBT_PROJECT_DIR,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="stockflow",
         description="Stockflow: ERP extracts -> DuckDB warehouse -> inventory marts, forecasts and plans. "
-        "Settings come from STOCKFLOW_* environment variables (see `stockflow settings`).")
+        "Settings come from STOCKFLOW_* environment variables (see `stockflow settings`).",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    demo = sub.add_parser("demo", help="write a simulated company's ERP extracts into the inbox",
-                          description="Generate the demo company (a seeded simulation of a distributor) and write its "
-                          "ERP extracts (CSV and Excel) into $STOCKFLOW_INBOX.")
+    demo = sub.add_parser(
+        "demo",
+        help="write a simulated company's ERP extracts into the inbox",
+        description="Generate the demo company (a seeded simulation of a distributor) and write its "
+        "ERP extracts (CSV and Excel) into $STOCKFLOW_INBOX.",
+    )
     demo.add_argument("--skus", type=int, default=500, help="number of SKUs (default 500)")
     demo.add_argument("--warehouses", type=int, default=3, help="number of warehouses (default 3)")
     demo.add_argument("--days", type=int, default=730, help="days of history (default 730)")
     demo.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    demo.add_argument("--lang", choices=["en", "zh"], default="en",
-                      help="en: canonical English headers; zh: Chinese ERP headers, title and 合计 rows, GB18030 CSV")
+    demo.add_argument(
+        "--lang",
+        choices=["en", "zh"],
+        default="en",
+        help="en: canonical English headers; zh: Chinese ERP headers, title and 合计 rows, GB18030 CSV",
+    )
     demo.add_argument("--end-date", help="last day of history, YYYY-MM-DD (default yesterday)")
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
     demo.set_defaults(func=_cmd_demo)
 
-    run = sub.add_parser("run", help="run the daily refresh job once, in process",
-                         description="Materialise the daily refresh job (the one the schedule and sensor run) in "
-                         "this process, recorded in Dagster's instance; print a summary. Exits 1 with a one-line "
-                         "reason when a step fails, 2 when another run holds the warehouse.")
+    run = sub.add_parser(
+        "run",
+        help="run the daily refresh job once, in process",
+        description="Materialise the daily refresh job (the one the schedule and sensor run) in "
+        "this process, recorded in Dagster's instance; print a summary. Exits 1 with a one-line "
+        "reason when a step fails, 2 when another run holds the warehouse.",
+    )
     run.set_defaults(func=_cmd_run)
 
-    ui = sub.add_parser("ui", help="start the Dagster UI (dagster dev)",
-                        description="Start the Dagster UI and daemon (schedule and inbox sensor on).")
+    ui = sub.add_parser(
+        "ui",
+        help="start the Dagster UI (dagster dev)",
+        description="Start the Dagster UI and daemon (schedule and inbox sensor on).",
+    )
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(func=_cmd_ui)
@@ -114,7 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     settings_cmd = sub.add_parser("settings", help="list the STOCKFLOW_* settings and their current values")
     settings_cmd.set_defaults(func=_cmd_settings)
 
-    dbt = sub.add_parser("dbt", help="run dbt on the warehouse with Stockflow's settings, e.g. `stockflow dbt build`")
+    dbt = sub.add_parser(
+        "dbt", help="run dbt on the warehouse with Stockflow's settings, e.g. `stockflow dbt build`"
+    )
     dbt.add_argument("dbt_args", nargs=argparse.REMAINDER, help="arguments passed to dbt")
     dbt.set_defaults(func=_cmd_dbt)
     return parser

@@ -47,8 +47,19 @@ def ensure_manifest(project_dir: Path = DBT_PROJECT_DIR) -> Path:
     if manifest_is_stale(project_dir):
         env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
         proc = subprocess.run(
-            [dbt_executable(), "parse", "--quiet", "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)],
-            cwd=project_dir, env=env, capture_output=True, text=True,
+            [
+                dbt_executable(),
+                "parse",
+                "--quiet",
+                "--project-dir",
+                str(project_dir),
+                "--profiles-dir",
+                str(project_dir),
+            ],
+            cwd=project_dir,
+            env=env,
+            capture_output=True,
+            text=True,
         )
         if proc.returncode != 0 or not manifest.exists():
             raise RuntimeError(f"dbt parse failed:\n{proc.stdout}\n{proc.stderr}")

@@ -39,8 +39,9 @@ def parse_cursor(cursor: str | None) -> set[str]:
     return set(value) if isinstance(value, list) else set()
 
 
-def new_inbox_files(entries: list[InboxEntry], cursor: str | None, now_ns: int,
-                    settle_seconds: float) -> tuple[list[InboxEntry], str]:
+def new_inbox_files(
+    entries: list[InboxEntry], cursor: str | None, now_ns: int, settle_seconds: float
+) -> tuple[list[InboxEntry], str]:
     """Return (new settled files, next cursor). Unsettled files are left for a later evaluation."""
     seen = parse_cursor(cursor)
     settle_ns = int(settle_seconds * 1e9)

@@ -37,8 +37,12 @@ _IGNORED_SUFFIXES = (".tmp", ".part", ".crdownload", ".report.md", ".errors.csv"
 
 def is_extract_file(path: Path) -> bool:
     name = path.name
-    return (path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES
-            and not name.startswith(_IGNORED_PREFIXES) and not name.lower().endswith(_IGNORED_SUFFIXES))
+    return (
+        path.is_file()
+        and path.suffix.lower() in SUPPORTED_SUFFIXES
+        and not name.startswith(_IGNORED_PREFIXES)
+        and not name.lower().endswith(_IGNORED_SUFFIXES)
+    )
 
 
 def list_inbox(inbox: Path) -> list[Path]:
@@ -79,7 +83,9 @@ def classify(path: Path, header_map: HeaderMap) -> KindDetection:
         else:
             detection = KindDetection(None, "none", "no table found in the file", {})
             for sheet in sheets:
-                detection = detect_kind(path.name, list(sheet.frame.columns), header_map, sheet_name=sheet.sheet)
+                detection = detect_kind(
+                    path.name, list(sheet.frame.columns), header_map, sheet_name=sheet.sheet
+                )
                 if detection.kind is not None:
                     break
     _classification_cache[cache_key] = detection
@@ -139,55 +145,105 @@ class IngestResult:
 
 
 def _known_masters(conn: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
-    return {"items": wh.known_values(conn, "items", "sku"),
-            "warehouses": wh.known_values(conn, "warehouses", "warehouse_id")}
+    return {
+        "items": wh.known_values(conn, "items", "sku"),
+        "warehouses": wh.known_values(conn, "warehouses", "warehouse_id"),
+    }
 
 
 def _today(settings: Settings) -> str:
     return datetime.now(ZoneInfo(settings.timezone)).date().isoformat()
 
 
-def _quarantine(conn, settings: Settings, path: Path, validation: FileValidation, sha: str,
-                status: str) -> FileOutcome:
+def _quarantine(
+    conn, settings: Settings, path: Path, validation: FileValidation, sha: str, status: str
+) -> FileOutcome:
     target = _free_destination(settings.quarantine, path.name, sha)
     write_report(validation, target)
     reason = validation.errors["reason"].iloc[0] if not validation.errors.empty else "rejected"
     message = f"{len(validation.errors)} error(s); first: {reason}"
     _move(path, target)
-    wh.log_file(conn, wh.FileLogEntry(
-        file_name=path.name, kind=validation.kind, sha256=sha, status=status, error_count=len(validation.errors),
-        total_rows_dropped=validation.total_rows_dropped, encoding=validation.encoding,
-        sheets=validation.sheet_names, message=message, moved_to=str(target)))
-    return FileOutcome(path.name, validation.kind, status, error_count=len(validation.errors), message=message,
-                       moved_to=target)
+    wh.log_file(
+        conn,
+        wh.FileLogEntry(
+            file_name=path.name,
+            kind=validation.kind,
+            sha256=sha,
+            status=status,
+            error_count=len(validation.errors),
+            total_rows_dropped=validation.total_rows_dropped,
+            encoding=validation.encoding,
+            sheets=validation.sheet_names,
+            message=message,
+            moved_to=str(target),
+        ),
+    )
+    return FileOutcome(
+        path.name,
+        validation.kind,
+        status,
+        error_count=len(validation.errors),
+        message=message,
+        moved_to=target,
+    )
 
 
-def ingest_file(conn: duckdb.DuckDBPyConnection, settings: Settings, path: Path, header_map: HeaderMap,
-                detection: KindDetection) -> FileOutcome:
+def ingest_file(
+    conn: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    path: Path,
+    header_map: HeaderMap,
+    detection: KindDetection,
+) -> FileOutcome:
     """Validate one file and load it, skip it as a duplicate, or quarantine it."""
     sha = sha256_of(path)
     archive_dir = settings.archive / _today(settings)
     if wh.is_loaded(conn, sha):
         target = _move(path, _free_destination(archive_dir, path.name, sha))
-        wh.log_file(conn, wh.FileLogEntry(file_name=path.name, kind=detection.kind, sha256=sha, status="duplicate",
-                                          message="already loaded (same SHA-256); archived", moved_to=str(target)))
+        wh.log_file(
+            conn,
+            wh.FileLogEntry(
+                file_name=path.name,
+                kind=detection.kind,
+                sha256=sha,
+                status="duplicate",
+                message="already loaded (same SHA-256); archived",
+                moved_to=str(target),
+            ),
+        )
         return FileOutcome(path.name, detection.kind, "duplicate", message="already loaded", moved_to=target)
     validation = validate_file(path, header_map, _known_masters(conn), detection=detection)
     if not validation.ok:
         return _quarantine(conn, settings, path, validation, sha, "rejected")
     kind = KINDS[validation.kind]
-    entry = wh.FileLogEntry(file_name=path.name, kind=kind.name, sha256=sha, status="loaded",
-                            rows_loaded=len(validation.rows), total_rows_dropped=validation.total_rows_dropped,
-                            encoding=validation.encoding, sheets=validation.sheet_names,
-                            message=f"{validation.total_rows_dropped} total row(s) dropped")
+    entry = wh.FileLogEntry(
+        file_name=path.name,
+        kind=kind.name,
+        sha256=sha,
+        status="loaded",
+        rows_loaded=len(validation.rows),
+        total_rows_dropped=validation.total_rows_dropped,
+        encoding=validation.encoding,
+        sheets=validation.sheet_names,
+        message=f"{validation.total_rows_dropped} total row(s) dropped",
+    )
     load_id, superseded = wh.load_rows(conn, kind, validation.rows, entry)
     target = _move(path, _free_destination(archive_dir, path.name, sha))
     wh.set_moved_to(conn, load_id, str(target))
-    return FileOutcome(path.name, kind.name, "loaded", rows_loaded=len(validation.rows),
-                       rows_superseded=superseded, message=entry.message, moved_to=target)
+    return FileOutcome(
+        path.name,
+        kind.name,
+        "loaded",
+        rows_loaded=len(validation.rows),
+        rows_superseded=superseded,
+        message=entry.message,
+        moved_to=target,
+    )
 
 
-def quarantine_unrecognised(conn: duckdb.DuckDBPyConnection, settings: Settings, header_map: HeaderMap) -> list[FileOutcome]:
+def quarantine_unrecognised(
+    conn: duckdb.DuckDBPyConnection, settings: Settings, header_map: HeaderMap
+) -> list[FileOutcome]:
     """Move files whose kind cannot be told (or is ambiguous) to the quarantine, with the reason."""
     outcomes = []
     for path in list_inbox(settings.inbox):
@@ -198,7 +254,9 @@ def quarantine_unrecognised(conn: duckdb.DuckDBPyConnection, settings: Settings,
     return outcomes
 
 
-def ingest_kind(conn: duckdb.DuckDBPyConnection, settings: Settings, kind: str, header_map: HeaderMap) -> IngestResult:
+def ingest_kind(
+    conn: duckdb.DuckDBPyConnection, settings: Settings, kind: str, header_map: HeaderMap
+) -> IngestResult:
     """Load every inbox file of one kind, oldest first; then quarantine unrecognisable files."""
     wh.ensure_raw_schema(conn)
     result = IngestResult(kind)

@@ -30,10 +30,15 @@ concurrency:
 
 # raw table -> its staging model (dbt_project/models/staging/erp)
 STAGING_MODELS = {
-    "items": "stg_erp__items", "suppliers": "stg_erp__suppliers", "warehouses": "stg_erp__warehouses",
-    "sales_orders": "stg_erp__sales_order_lines", "purchase_orders": "stg_erp__purchase_order_lines",
-    "receipts": "stg_erp__receipts", "stock_snapshots": "stg_erp__stock_snapshots",
-    "stock_movements": "stg_erp__stock_movements", "promotions": "stg_erp__promotions",
+    "items": "stg_erp__items",
+    "suppliers": "stg_erp__suppliers",
+    "warehouses": "stg_erp__warehouses",
+    "sales_orders": "stg_erp__sales_order_lines",
+    "purchase_orders": "stg_erp__purchase_order_lines",
+    "receipts": "stg_erp__receipts",
+    "stock_snapshots": "stg_erp__stock_snapshots",
+    "stock_movements": "stg_erp__stock_movements",
+    "promotions": "stg_erp__promotions",
     "fx_rates": "stg_erp__fx_rates",
 }
 
@@ -65,7 +70,8 @@ def run_lock(settings: Settings) -> Iterator[None]:
                 if time.monotonic() >= deadline:
                     raise RunBusyError(
                         f"another Stockflow run is using {settings.home} and did not finish within "
-                        f"{settings.lock_timeout_seconds:.0f} s; run again when it has finished") from None
+                        f"{settings.lock_timeout_seconds:.0f} s; run again when it has finished"
+                    ) from None
                 time.sleep(0.5)
         try:
             yield
@@ -105,8 +111,12 @@ def run_refresh(settings: Settings) -> RunOutcome:
     started = datetime.now(UTC).replace(tzinfo=None)
     t0 = time.perf_counter()
     with run_lock(settings), DagsterInstance.get() as instance:
-        result = job.execute_in_process(instance=instance, raise_on_error=False,
-                                        tags={"stockflow/trigger": "cli"})
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            tags={"stockflow/trigger": "cli"},
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        )
     outcome = RunOutcome(result.success, result.run_id, started_at=started, seconds=time.perf_counter() - t0)
     if not result.success:
         outcome.reason = _failure_reason(result)
@@ -122,16 +132,23 @@ class Summary:
 
 def summarise(settings: Settings, since: datetime | None = None) -> Summary:
     """What the warehouse says about the files processed since `since` and its tables."""
-    if not settings.warehouse_path.exists():
+    if not settings.warehouse_path.is_file():
         return Summary([], {}, {})
-    with warehouse.connect(settings.warehouse_path, read_only=True,
-                           timeout_seconds=settings.lock_timeout_seconds) as conn:
-        raw = {k: v for k, v in warehouse.table_row_counts(conn, warehouse.RAW_SCHEMA).items() if not k.startswith("_")}
+    with warehouse.connect(
+        settings.warehouse_path, read_only=True, timeout_seconds=settings.lock_timeout_seconds
+    ) as conn:
+        raw = {
+            k: v
+            for k, v in warehouse.table_row_counts(conn, warehouse.RAW_SCHEMA).items()
+            if not k.startswith("_")
+        }
         staging = warehouse.table_row_counts(conn, "staging")
         files = []
         if "_files" in warehouse.table_row_counts(conn, warehouse.RAW_SCHEMA):
-            query = (f"select file_name, coalesce(kind, '?'), status, rows_loaded, message, coalesce(moved_to, '') "
-                     f"from {warehouse.FILES_TABLE} where processed_at >= ? order by load_id")
+            query = (
+                f"select file_name, coalesce(kind, '?'), status, rows_loaded, message, coalesce(moved_to, '') "
+                f"from {warehouse.FILES_TABLE} where processed_at >= ? order by load_id"
+            )
             files = conn.execute(query, [since or datetime(1970, 1, 1)]).fetchall()
     return Summary(files, raw, staging)
 
@@ -154,7 +171,9 @@ def format_summary(settings: Settings, summary: Summary, outcome: RunOutcome | N
         width = max(len(k) for k in summary.raw_rows)
         for table, n in summary.raw_rows.items():
             stg = summary.staging_rows.get(STAGING_MODELS.get(table, ""))
-            lines.append(f"  {table:<{width}}  raw {n:>10,}" + (f"  staging {stg:>10,}" if stg is not None else ""))
+            lines.append(
+                f"  {table:<{width}}  raw {n:>10,}" + (f"  staging {stg:>10,}" if stg is not None else "")
+            )
     lines += [
         f"Warehouse: {settings.warehouse_path}",
         f"Exports:   {settings.exports}",

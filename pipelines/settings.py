@@ -73,8 +73,14 @@ class Settings:
         )
 
     def ensure_dirs(self) -> None:
-        for path in (self.inbox, self.archive, self.quarantine, self.exports, self.dagster_home,
-                     self.warehouse_path.parent):
+        for path in (
+            self.inbox,
+            self.archive,
+            self.quarantine,
+            self.exports,
+            self.dagster_home,
+            self.warehouse_path.parent,
+        ):
             path.mkdir(parents=True, exist_ok=True)
 
     def export_env(self) -> None:
@@ -96,8 +102,11 @@ SETTINGS_DOC: list[tuple[str, str, str]] = [
     ("DAGSTER_HOME", "$STOCKFLOW_HOME/dagster", "Dagster's instance: run history, schedules, sensors."),
     ("STOCKFLOW_TIMEZONE", "Asia/Shanghai", "Timezone of the daily schedule and of load dates."),
     ("STOCKFLOW_BASE_CURRENCY", "CNY", "Currency the warehouse reports money in."),
-    ("STOCKFLOW_HEADER_MAP", "$STOCKFLOW_HOME/header_map.yml if present",
-     "Your extra header aliases (same shape as pipelines/extracts/header_map.yml)."),
+    (
+        "STOCKFLOW_HEADER_MAP",
+        "$STOCKFLOW_HOME/header_map.yml if present",
+        "Your extra header aliases (same shape as pipelines/extracts/header_map.yml).",
+    ),
     ("STOCKFLOW_LOCK_TIMEOUT_SECONDS", "300", "How long a run waits for the warehouse held by another run."),
     ("STOCKFLOW_INBOX_SETTLE_SECONDS", "5", "A file must be unchanged this long before the sensor takes it."),
     ("STOCKFLOW_SCHEDULE_CRON", "0 6 * * *", "When the daily refresh runs (in STOCKFLOW_TIMEZONE)."),

@@ -38,8 +38,9 @@ class WarehouseBusyError(RuntimeError):
 
 
 @contextlib.contextmanager
-def connect(path: Path, *, read_only: bool = False, timeout_seconds: float = 300.0,
-            poll_seconds: float = 0.5) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    path: Path, *, read_only: bool = False, timeout_seconds: float = 300.0, poll_seconds: float = 0.5
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse, waiting while another process holds it; always closes the connection."""
     path = Path(path)
     if not read_only:
@@ -143,9 +144,22 @@ class FileLogEntry:
 def _log(conn: duckdb.DuckDBPyConnection, load_id: int, entry: FileLogEntry) -> None:
     conn.execute(
         f"insert into {FILES_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [load_id, entry.file_name, entry.kind, entry.sha256, entry.status, entry.rows_loaded,
-         entry.rows_superseded, entry.error_count, entry.total_rows_dropped, entry.encoding, entry.sheets,
-         entry.message, entry.moved_to, datetime.now(UTC).replace(tzinfo=None)],
+        [
+            load_id,
+            entry.file_name,
+            entry.kind,
+            entry.sha256,
+            entry.status,
+            entry.rows_loaded,
+            entry.rows_superseded,
+            entry.error_count,
+            entry.total_rows_dropped,
+            entry.encoding,
+            entry.sheets,
+            entry.message,
+            entry.moved_to,
+            datetime.now(UTC).replace(tzinfo=None),
+        ],
     )
 
 
@@ -159,8 +173,9 @@ def log_file(conn: duckdb.DuckDBPyConnection, entry: FileLogEntry) -> int:
     return load_id
 
 
-def load_rows(conn: duckdb.DuckDBPyConnection, kind: ExtractKind, rows: pd.DataFrame,
-              entry: FileLogEntry) -> tuple[int, int]:
+def load_rows(
+    conn: duckdb.DuckDBPyConnection, kind: ExtractKind, rows: pd.DataFrame, entry: FileLogEntry
+) -> tuple[int, int]:
     """Append one file's validated rows and its log entry in one transaction: all or nothing.
 
     `rows` holds the canonical columns plus _source_file, _source_sheet and _source_row.
@@ -170,8 +185,9 @@ def load_rows(conn: duckdb.DuckDBPyConnection, kind: ExtractKind, rows: pd.DataF
     conn.execute("begin transaction")
     try:
         load_id = next_load_id(conn)
-        frame = rows.assign(_file_sha256=entry.sha256, _load_id=load_id,
-                            _loaded_at=datetime.now(UTC).replace(tzinfo=None))
+        frame = rows.assign(
+            _file_sha256=entry.sha256, _load_id=load_id, _loaded_at=datetime.now(UTC).replace(tzinfo=None)
+        )
         conn.register("_incoming", frame)
         keys = ", ".join(f'"{k}"' for k in kind.key)  # validated non-null, so plain equality joins
         superseded = conn.execute(
@@ -211,7 +227,9 @@ def contract_violations(conn: duckdb.DuckDBPyConnection, kind: ExtractKind) -> d
             rules[f"{col.name}_negative"] = f'"{col.name}" < 0'
         if col.allowed:
             allowed = ", ".join("'" + v.replace("'", "''") + "'" for v in col.allowed)
-            rules[f"{col.name}_not_accepted"] = f'"{col.name}" is not null and "{col.name}" not in ({allowed})'
+            rules[f"{col.name}_not_accepted"] = (
+                f'"{col.name}" is not null and "{col.name}" not in ({allowed})'
+            )
     if not rules:
         return {}
     select = ", ".join(f"count_if({cond}) as {name}" for name, cond in rules.items())

@@ -13,8 +13,15 @@ from pipelines.settings import Settings
 @pytest.fixture
 def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     home = tmp_path / "stockflow"
-    for name in ("STOCKFLOW_INBOX", "STOCKFLOW_ARCHIVE", "STOCKFLOW_QUARANTINE", "STOCKFLOW_WAREHOUSE_PATH",
-                 "STOCKFLOW_EXPORTS", "STOCKFLOW_HEADER_MAP", "DAGSTER_HOME"):
+    for name in (
+        "STOCKFLOW_INBOX",
+        "STOCKFLOW_ARCHIVE",
+        "STOCKFLOW_QUARANTINE",
+        "STOCKFLOW_WAREHOUSE_PATH",
+        "STOCKFLOW_EXPORTS",
+        "STOCKFLOW_HEADER_MAP",
+        "DAGSTER_HOME",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("STOCKFLOW_HOME", str(home))
     monkeypatch.setenv("STOCKFLOW_INBOX_SETTLE_SECONDS", "0")

@@ -1,6 +1,5 @@
 """The daily refresh job, its schedule and the inbox sensor."""
 
-
 import hashlib
 import time
 
@@ -30,8 +29,12 @@ def build_schedule(settings: Settings) -> dg.ScheduleDefinition:
     )
 
 
-@dg.sensor(job=daily_refresh_job, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING,
-           description="Starts the daily refresh when new files have settled in the inbox.")
+@dg.sensor(
+    job=daily_refresh_job,
+    minimum_interval_seconds=30,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Starts the daily refresh when new files have settled in the inbox.",
+)
 def inbox_sensor(context: dg.SensorEvaluationContext, stockflow: StockflowResource):
     settings = stockflow.settings
     entries = [InboxEntry.of(p) for p in list_inbox(settings.inbox)]
@@ -40,5 +43,6 @@ def inbox_sensor(context: dg.SensorEvaluationContext, stockflow: StockflowResour
     if not new:
         return dg.SkipReason(f"No new settled files in {settings.inbox}.")
     run_key = hashlib.sha256("\n".join(e.fingerprint for e in new).encode()).hexdigest()[:16]
-    return dg.RunRequest(run_key=run_key, tags={"stockflow/trigger": "inbox",
-                                                "stockflow/new_files": str(len(new))})
+    return dg.RunRequest(
+        run_key=run_key, tags={"stockflow/trigger": "inbox", "stockflow/new_files": str(len(new))}
+    )

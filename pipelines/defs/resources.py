@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,22 +33,35 @@ class StockflowResource(dg.ConfigurableResource):
     @classmethod
     def from_settings(cls, settings: Settings) -> StockflowResource:
         return cls(
-            home=str(settings.home), inbox=str(settings.inbox), archive=str(settings.archive),
-            quarantine=str(settings.quarantine), warehouse_path=str(settings.warehouse_path),
-            exports=str(settings.exports), dagster_home=str(settings.dagster_home), timezone=settings.timezone,
+            home=str(settings.home),
+            inbox=str(settings.inbox),
+            archive=str(settings.archive),
+            quarantine=str(settings.quarantine),
+            warehouse_path=str(settings.warehouse_path),
+            exports=str(settings.exports),
+            dagster_home=str(settings.dagster_home),
+            timezone=settings.timezone,
             base_currency=settings.base_currency,
             header_map_path=str(settings.header_map_path) if settings.header_map_path else None,
-            lock_timeout_seconds=settings.lock_timeout_seconds, inbox_settle_seconds=settings.inbox_settle_seconds,
+            lock_timeout_seconds=settings.lock_timeout_seconds,
+            inbox_settle_seconds=settings.inbox_settle_seconds,
         )
 
     @property
     def settings(self) -> Settings:
         return Settings(
-            home=Path(self.home), inbox=Path(self.inbox), archive=Path(self.archive),
-            quarantine=Path(self.quarantine), warehouse_path=Path(self.warehouse_path), exports=Path(self.exports),
-            dagster_home=Path(self.dagster_home), timezone=self.timezone, base_currency=self.base_currency,
+            home=Path(self.home),
+            inbox=Path(self.inbox),
+            archive=Path(self.archive),
+            quarantine=Path(self.quarantine),
+            warehouse_path=Path(self.warehouse_path),
+            exports=Path(self.exports),
+            dagster_home=Path(self.dagster_home),
+            timezone=self.timezone,
+            base_currency=self.base_currency,
             header_map_path=Path(self.header_map_path) if self.header_map_path else None,
-            lock_timeout_seconds=self.lock_timeout_seconds, inbox_settle_seconds=self.inbox_settle_seconds,
+            lock_timeout_seconds=self.lock_timeout_seconds,
+            inbox_settle_seconds=self.inbox_settle_seconds,
         )
 
     def header_map(self) -> HeaderMap:
@@ -57,6 +69,7 @@ class StockflowResource(dg.ConfigurableResource):
 
     @contextlib.contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        with warehouse.connect(Path(self.warehouse_path), read_only=read_only,
-                               timeout_seconds=self.lock_timeout_seconds) as conn:
+        with warehouse.connect(
+            Path(self.warehouse_path), read_only=read_only, timeout_seconds=self.lock_timeout_seconds
+        ) as conn:
             yield conn

@@ -166,9 +166,7 @@ class _HeaderMapBuilder:
         for alias in aliases:
             previous = owner.get(alias)
             if previous is not None and previous != canonical and not user:
-                raise ValueError(
-                    f"{path}: label {alias!r} of {kind} maps to both {previous} and {canonical}"
-                )
+                raise ValueError(f"{path}: label {alias!r} of {kind} maps to both {previous} and {canonical}")
             if previous is not None:
                 self.columns[kind][previous].remove(alias)
             owner[alias] = canonical
@@ -217,7 +215,9 @@ class _HeaderMapBuilder:
 def _text(value: Any, path: Path, where: str) -> str:
     """A YAML scalar as text; booleans and nulls are refused (YAML reads No, Yes, On as booleans)."""
     if isinstance(value, bool) or value is None:
-        raise ValueError(f"{path}: {where} contains {value!r}, which YAML read as a boolean or null; quote it")
+        raise ValueError(
+            f"{path}: {where} contains {value!r}, which YAML read as a boolean or null; quote it"
+        )
     if not isinstance(value, str | int | float):
         raise ValueError(f"{path}: {where} contains {value!r}; expected text")
     return str(value)
@@ -386,7 +386,9 @@ def detect_kind(
         hits = header_map.matching_keywords(text)
         if len(hits) == 1:
             kind, keyword = hits[0]
-            return KindDetection(kind, method, f"the {method} {text!r} contains {keyword!r}, a keyword of {kind}", scores)
+            return KindDetection(
+                kind, method, f"the {method} {text!r} contains {keyword!r}, a keyword of {kind}", scores
+            )
         if hits and not name_ties:
             name_ties = [k for k, _ in hits]
     return _detect_by_headers(fits, scores, header_map, name_ties)
@@ -414,7 +416,9 @@ def _detect_by_headers(
         reason = f"ambiguous: headers fit both {_join(winners)}{note}; rename the file to include one of {keywords}"
         return KindDetection(None, "none", reason, scores)
     if not any(m.columns for _, m in fits.values()):
-        return KindDetection(None, "none", f"no header matches a known column of any extract kind{note}", scores)
+        return KindDetection(
+            None, "none", f"no header matches a known column of any extract kind{note}", scores
+        )
     closest = max(scores, key=lambda k: scores[k])
     missing = fits[closest][1].missing_required
     reason = (

@@ -24,8 +24,13 @@ _TOTAL_WORDS = (
 # \s, \d and $ so that pandas runs them in Arrow (RE2) instead of falling back to Python's re.
 _SPACE = "[ \t]*"
 TOTAL_LABEL_PATTERN = (
-    _SPACE + "(?:" + "|".join(_SPACE.join(map(re.escape, word)) for word in _TOTAL_WORDS) + ")"
-    + _SPACE + "[:：]?" + _SPACE
+    _SPACE
+    + "(?:"
+    + "|".join(_SPACE.join(map(re.escape, word)) for word in _TOTAL_WORDS)
+    + ")"
+    + _SPACE
+    + "[:：]?"
+    + _SPACE
 )
 _TOTAL_RE = re.compile(TOTAL_LABEL_PATTERN, re.IGNORECASE)
 

@@ -75,7 +75,9 @@ def read_extract(path: Path, header_hints: Set[str] | None = None) -> list[RawSh
     suffix = path.suffix.lower()
     if suffix not in CSV_SUFFIXES + EXCEL_SUFFIXES:
         expected = ", ".join(sorted(CSV_SUFFIXES + EXCEL_SUFFIXES))
-        raise ExtractReadError(path, f"unsupported file type {path.suffix or '(none)'!r}; expected one of {expected}")
+        raise ExtractReadError(
+            path, f"unsupported file type {path.suffix or '(none)'!r}; expected one of {expected}"
+        )
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -209,7 +211,9 @@ def _is_text_disguised_as_xls(path: Path) -> bool:
         return False
     stripped = head.lstrip(codecs.BOM_UTF8).lstrip()
     if stripped[:1] == b"<":
-        raise ExtractReadError(path, "this file is a web page saved as Excel; open it in Excel and save as .xlsx")
+        raise ExtractReadError(
+            path, "this file is a web page saved as Excel; open it in Excel and save as .xlsx"
+        )
     # Binary but not a workbook we know: let calamine report it.
     return b"\x00" not in head or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
 
@@ -225,7 +229,9 @@ def _read_workbook(path: Path) -> list[tuple[str, pd.DataFrame, np.ndarray]]:
         sheets = []
         for name in workbook.sheet_names:
             rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            grid = pd.DataFrame([[v if type(v) is str else cell_text(v) for v in row] for row in rows], dtype=object)
+            grid = pd.DataFrame(
+                [[v if type(v) is str else cell_text(v) for v in row] for row in rows], dtype=object
+            )
             grid = grid.astype("str") if len(grid.columns) else grid
             sheets.append((name, grid, np.arange(1, len(grid) + 1, dtype=np.int64)))
     except ExtractReadError:
@@ -354,7 +360,9 @@ def _build_sheet(
     data = grid.iloc[header_index + 1 :]
     data = data.set_axis(labels, axis="columns")
     source_rows = rows[header_index + 1 :]
-    keep_cols = [lab for lab, cell in zip(labels, header_cells, strict=True) if cell or data[lab].notna().any()]
+    keep_cols = [
+        lab for lab, cell in zip(labels, header_cells, strict=True) if cell or data[lab].notna().any()
+    ]
     data = data[keep_cols]
     filled = data.notna()
     blank = ~filled.any(axis=1)

@@ -35,16 +35,27 @@ def render_report(validation: FileValidation, moved_to: Path) -> str:
         lines += ["## Errors by column and reason", "", "| column | reason | rows |", "|---|---|---|"]
         for r in summary.itertuples(index=False):
             lines.append(f"| {_md_cell(r.column)} | {_md_cell(r.reason)} | {r.rows} |")
-        lines += ["", f"## First {min(MAX_LISTED, len(errors))} errors", "",
-                  "| sheet | row | column | column in file | value | reason |", "|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"## First {min(MAX_LISTED, len(errors))} errors",
+            "",
+            "| sheet | row | column | column in file | value | reason |",
+            "|---|---|---|---|---|---|",
+        ]
         for r in errors.head(MAX_LISTED).itertuples(index=False):
             row = "" if r.row is None or r.row != r.row else int(r.row)
-            lines.append(f"| {_md_cell(r.sheet)} | {row} | {_md_cell(r.column)} | {_md_cell(r.file_column)} | "
-                         f"{_md_cell(r.value)} | {_md_cell(r.reason)} |")
+            lines.append(
+                f"| {_md_cell(r.sheet)} | {row} | {_md_cell(r.column)} | {_md_cell(r.file_column)} | "
+                f"{_md_cell(r.value)} | {_md_cell(r.reason)} |"
+            )
         lines.append("")
     for sheet, mapping in validation.mappings:
-        lines += [f"## Header mapping applied{f' (sheet {sheet})' if sheet else ''}", "",
-                  "| column in file | canonical column |", "|---|---|"]
+        lines += [
+            f"## Header mapping applied{f' (sheet {sheet})' if sheet else ''}",
+            "",
+            "| column in file | canonical column |",
+            "|---|---|",
+        ]
         lines += [f"| {_md_cell(orig)} | {canon} |" for orig, canon in mapping.columns.items()]
         lines += [f"| {_md_cell(orig)} | (not used) |" for orig in mapping.unmapped]
         if mapping.missing_required:
@@ -54,8 +65,11 @@ def render_report(validation: FileValidation, moved_to: Path) -> str:
         lines.append("")
     if validation.skipped_sheets:
         lines += ["## Sheets skipped", "", *[f"- {s}" for s in validation.skipped_sheets], ""]
-    lines += ["To add an ERP column name, copy `pipelines/extracts/header_map.yml`'s shape into "
-              "`$STOCKFLOW_HOME/header_map.yml` (or STOCKFLOW_HEADER_MAP) and list the name under the kind's column.", ""]
+    lines += [
+        "To add an ERP column name, copy `pipelines/extracts/header_map.yml`'s shape into "
+        "`$STOCKFLOW_HOME/header_map.yml` (or STOCKFLOW_HEADER_MAP) and list the name under the kind's column.",
+        "",
+    ]
     return "\n".join(lines)
 
 

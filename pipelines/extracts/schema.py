@@ -105,7 +105,9 @@ _register(
             _c("moq", NUMBER, False, "Minimum order quantity (最小订货量).", non_negative=True),
             _c("pack_size", NUMBER, False, "Order multiple / pack size (批量增量).", non_negative=True),
             _c("max_order_qty", NUMBER, False, "Maximum order quantity.", non_negative=True),
-            _c("lead_time_days", NUMBER, False, "Purchase lead time in days (固定提前期).", non_negative=True),
+            _c(
+                "lead_time_days", NUMBER, False, "Purchase lead time in days (固定提前期).", non_negative=True
+            ),
             _c("safety_stock_qty", NUMBER, False, "Hand-set safety stock (安全库存).", non_negative=True),
             _c("min_qty", NUMBER, False, "Hand-set minimum stock (最低库存).", non_negative=True),
             _c("max_qty", NUMBER, False, "Hand-set maximum stock (最高库存).", non_negative=True),
@@ -170,7 +172,13 @@ _register(
             _c("unit_price", NUMBER, False, "Selling price per document unit, excl. tax.", non_negative=True),
             _c("currency", STRING, False, "Currency of unit_price."),
             _c("unit_factor", NUMBER, False, "Base units per document unit (换算率).", non_negative=True),
-            _c("unit_cost", NUMBER, False, "Cost per document unit when the ERP exports it (成本单价).", non_negative=True),
+            _c(
+                "unit_cost",
+                NUMBER,
+                False,
+                "Cost per document unit when the ERP exports it (成本单价).",
+                non_negative=True,
+            ),
             _c(
                 "line_status",
                 STRING,
@@ -268,7 +276,13 @@ _register(
             _c("movement_date", DATE, True, "Date of the movement."),
             _c("sku", STRING, True, "SKU code."),
             _c("warehouse_id", STRING, True, "Warehouse whose stock changes."),
-            _c("movement_type", STRING, True, "One of: " + ", ".join(MOVEMENT_TYPES) + ".", allowed=MOVEMENT_TYPES),
+            _c(
+                "movement_type",
+                STRING,
+                True,
+                "One of: " + ", ".join(MOVEMENT_TYPES) + ".",
+                allowed=MOVEMENT_TYPES,
+            ),
             _c("qty", NUMBER, True, "Signed quantity: positive into the warehouse, negative out of it."),
             _c("counterpart_warehouse_id", STRING, False, "Other warehouse of a transfer."),
             _c("unit_cost", NUMBER, False, "Cost per base unit.", non_negative=True),
@@ -305,14 +319,29 @@ _register(
             _c("rate_date", DATE, True, "Date from which the rate applies."),
             _c("currency", STRING, True, "ISO currency code, e.g. USD."),
             _c("rate", NUMBER, True, "Base-currency units per one unit of currency.", non_negative=True),
-            _c("base_currency", STRING, False, "Base currency of the rate (default: STOCKFLOW_BASE_CURRENCY)."),
+            _c(
+                "base_currency",
+                STRING,
+                False,
+                "Base currency of the rate (default: STOCKFLOW_BASE_CURRENCY).",
+            ),
         ),
     )
 )
 
 # Load order within a run: masters first so transactions can be checked against them.
-LOAD_ORDER = ("warehouses", "suppliers", "items", "fx_rates", "promotions", "purchase_orders", "receipts",
-              "sales_orders", "stock_snapshots", "stock_movements")
+LOAD_ORDER = (
+    "warehouses",
+    "suppliers",
+    "items",
+    "fx_rates",
+    "promotions",
+    "purchase_orders",
+    "receipts",
+    "sales_orders",
+    "stock_snapshots",
+    "stock_movements",
+)
 assert set(LOAD_ORDER) == set(KINDS)
 
 

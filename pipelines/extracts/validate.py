@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+
 from pipelines.extracts.mapping import (
     HeaderMap,
     HeaderMapping,
@@ -23,7 +24,6 @@ from pipelines.extracts.mapping import (
 )
 from pipelines.extracts.parsing import parse_dates, parse_numbers
 from pipelines.extracts.readers import ExtractReadError, RawSheet, read_extract
-
 from pipelines.extracts.schema import DATE, KINDS, NUMBER, ExtractKind
 
 ERROR_COLUMNS = ["file", "sheet", "row", "column", "file_column", "value", "reason"]
@@ -54,23 +54,39 @@ class FileValidation:
         return ", ".join(names) or None
 
 
-def _errors(file: str, sheet: str | None, rows, column: str, file_column: str | None, values, reason) -> pd.DataFrame:
+def _errors(
+    file: str, sheet: str | None, rows, column: str, file_column: str | None, values, reason
+) -> pd.DataFrame:
     rows = np.asarray(rows)
     n = len(rows)
-    return pd.DataFrame({
-        "file": [file] * n,
-        "sheet": [sheet] * n,
-        "row": rows,
-        "column": [column] * n,
-        "file_column": [file_column] * n,
-        "value": pd.Series(values, dtype="object").astype("string").to_numpy() if n else [],
-        "reason": reason if isinstance(reason, (list, np.ndarray, pd.Series)) else [reason] * n,
-    })
+    return pd.DataFrame(
+        {
+            "file": [file] * n,
+            "sheet": [sheet] * n,
+            "row": rows,
+            "column": [column] * n,
+            "file_column": [file_column] * n,
+            "value": pd.Series(values, dtype="object").astype("string").to_numpy() if n else [],
+            "reason": reason if isinstance(reason, (list, np.ndarray, pd.Series)) else [reason] * n,
+        }
+    )
 
 
 def _file_error(path: Path, reason: str, column: str | None = None, sheet: str | None = None) -> pd.DataFrame:
-    return pd.DataFrame([{"file": path.name, "sheet": sheet, "row": None, "column": column,
-                          "file_column": None, "value": None, "reason": reason}], columns=ERROR_COLUMNS)
+    return pd.DataFrame(
+        [
+            {
+                "file": path.name,
+                "sheet": sheet,
+                "row": None,
+                "column": column,
+                "file_column": None,
+                "value": None,
+                "reason": reason,
+            }
+        ],
+        columns=ERROR_COLUMNS,
+    )
 
 
 def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
@@ -80,8 +96,9 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _canonical_frame(sheet: RawSheet, mapping: HeaderMapping, kind: ExtractKind, header_map: HeaderMap,
-                     file: str) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+def _canonical_frame(
+    sheet: RawSheet, mapping: HeaderMapping, kind: ExtractKind, header_map: HeaderMap, file: str
+) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     """Rename, add defaults, normalise enumerations and parse types. Returns (frame, errors).
 
     The frame has a boolean `_unparsed_<column>` for each typed column, so that a cell already
@@ -103,17 +120,34 @@ def _canonical_frame(sheet: RawSheet, mapping: HeaderMapping, kind: ExtractKind,
             parsed, bad = parse_numbers(values)
             if bad.any():
                 bad = bad.to_numpy()
-                errors.append(_errors(file, sheet.sheet, rows[bad][:MAX_ERRORS_PER_RULE], col.name, label,
-                                      values.to_numpy()[bad][:MAX_ERRORS_PER_RULE], "not a number"))
+                errors.append(
+                    _errors(
+                        file,
+                        sheet.sheet,
+                        rows[bad][:MAX_ERRORS_PER_RULE],
+                        col.name,
+                        label,
+                        values.to_numpy()[bad][:MAX_ERRORS_PER_RULE],
+                        "not a number",
+                    )
+                )
             out[col.name] = parsed.astype("float64")
             out[f"_unparsed_{col.name}"] = pd.Series(np.asarray(bad, dtype=bool), index=raw.index)
         elif col.dtype == DATE:
             parsed, bad = parse_dates(values)
             if bad.any():
                 bad = bad.to_numpy()
-                errors.append(_errors(file, sheet.sheet, rows[bad][:MAX_ERRORS_PER_RULE], col.name, label,
-                                      values.to_numpy()[bad][:MAX_ERRORS_PER_RULE],
-                                      "not a date (expected e.g. 2025-01-31, 2025/1/31, 2025年1月31日 or an Excel date)"))
+                errors.append(
+                    _errors(
+                        file,
+                        sheet.sheet,
+                        rows[bad][:MAX_ERRORS_PER_RULE],
+                        col.name,
+                        label,
+                        values.to_numpy()[bad][:MAX_ERRORS_PER_RULE],
+                        "not a date (expected e.g. 2025-01-31, 2025/1/31, 2025年1月31日 or an Excel date)",
+                    )
+                )
             out[col.name] = pd.to_datetime(parsed).astype("datetime64[us]").dt.normalize()
             out[f"_unparsed_{col.name}"] = pd.Series(np.asarray(bad, dtype=bool), index=raw.index)
         else:
@@ -143,7 +177,9 @@ def _row_schema(kind: ExtractKind) -> pa.DataFrameSchema:
 _REASONS = {"not_nullable": "required value is empty", "multiple_fields_uniqueness": "duplicate key"}
 
 
-def _row_rule_errors(frame: pd.DataFrame, kind: ExtractKind, file: str, labels: dict[str, str | None]) -> pd.DataFrame:
+def _row_rule_errors(
+    frame: pd.DataFrame, kind: ExtractKind, file: str, labels: dict[str, str | None]
+) -> pd.DataFrame:
     try:
         _row_schema(kind).validate(frame, lazy=True)
         return pd.DataFrame(columns=ERROR_COLUMNS)
@@ -151,37 +187,64 @@ def _row_rule_errors(frame: pd.DataFrame, kind: ExtractKind, file: str, labels: 
         cases = exc.failure_cases
     cases = cases[cases["index"].notna()].copy()
     cases["index"] = cases["index"].astype("int64")
-    already = [frame.at[i, f"_unparsed_{c}"] if f"_unparsed_{c}" in frame.columns else False
-               for i, c in zip(cases["index"], cases["column"], strict=True)]
+    already = [
+        frame.at[i, f"_unparsed_{c}"] if f"_unparsed_{c}" in frame.columns else False
+        for i, c in zip(cases["index"], cases["column"], strict=True)
+    ]
     cases = cases[~np.asarray(already, dtype=bool) | (cases["check"] != "not_nullable")]
     out = []
     dup = cases["check"] == "multiple_fields_uniqueness"
     if dup.any():
         idx = np.unique(cases.loc[dup, "index"].to_numpy())[:MAX_ERRORS_PER_RULE]
         keys = frame.loc[idx, list(kind.key)].astype("string").fillna("").agg(" / ".join, axis=1)
-        first_rows = (frame.loc[idx].assign(_k=keys.to_numpy())
-                      .groupby("_k")["_source_row"].transform(lambda r: ", ".join(map(str, r))))
-        out.append(pd.DataFrame({
-            "file": file, "sheet": frame.loc[idx, "_source_sheet"].to_numpy(),
-            "row": frame.loc[idx, "_source_row"].to_numpy(), "column": "+".join(kind.key),
-            "file_column": None, "value": keys.to_numpy(),
-            "reason": ("duplicate key: the same " + ", ".join(kind.key) + " is on rows " + first_rows).to_numpy(),
-        }))
+        first_rows = (
+            frame.loc[idx]
+            .assign(_k=keys.to_numpy())
+            .groupby("_k")["_source_row"]
+            .transform(lambda r: ", ".join(map(str, r)))
+        )
+        out.append(
+            pd.DataFrame(
+                {
+                    "file": file,
+                    "sheet": frame.loc[idx, "_source_sheet"].to_numpy(),
+                    "row": frame.loc[idx, "_source_row"].to_numpy(),
+                    "column": "+".join(kind.key),
+                    "file_column": None,
+                    "value": keys.to_numpy(),
+                    "reason": (
+                        "duplicate key: the same " + ", ".join(kind.key) + " is on rows " + first_rows
+                    ).to_numpy(),
+                }
+            )
+        )
     other = cases[~dup]
     for (column, check), group in other.groupby(["column", "check"], sort=False):
         idx = group["index"].to_numpy()[:MAX_ERRORS_PER_RULE]
         reason = _REASONS.get(str(check), str(check))
-        out.append(pd.DataFrame({
-            "file": file, "sheet": frame.loc[idx, "_source_sheet"].to_numpy(),
-            "row": frame.loc[idx, "_source_row"].to_numpy(), "column": column,
-            "file_column": labels.get(str(column)), "value": group["failure_case"].astype("string").to_numpy()[:len(idx)],
-            "reason": reason,
-        }))
+        out.append(
+            pd.DataFrame(
+                {
+                    "file": file,
+                    "sheet": frame.loc[idx, "_source_sheet"].to_numpy(),
+                    "row": frame.loc[idx, "_source_row"].to_numpy(),
+                    "column": column,
+                    "file_column": labels.get(str(column)),
+                    "value": group["failure_case"].astype("string").to_numpy()[: len(idx)],
+                    "reason": reason,
+                }
+            )
+        )
     return _concat(out)
 
 
-def _reference_errors(frame: pd.DataFrame, kind: ExtractKind, file: str, labels: dict[str, str | None],
-                      known: dict[str, set[str]]) -> pd.DataFrame:
+def _reference_errors(
+    frame: pd.DataFrame,
+    kind: ExtractKind,
+    file: str,
+    labels: dict[str, str | None],
+    known: dict[str, set[str]],
+) -> pd.DataFrame:
     out = []
     for column, master in kind.references.items():
         values = frame[column]
@@ -191,16 +254,29 @@ def _reference_errors(frame: pd.DataFrame, kind: ExtractKind, file: str, labels:
             unknown &= values != "*"
         if not unknown.any():
             continue
-        hint = (f"the {master} master has not been loaded yet: put its export in the inbox first"
-                if not allowed else f"not in the {master} master; load an updated {master} export first")
+        hint = (
+            f"the {master} master has not been loaded yet: put its export in the inbox first"
+            if not allowed
+            else f"not in the {master} master; load an updated {master} export first"
+        )
         sub = frame.loc[unknown].head(MAX_ERRORS_PER_RULE)
-        out.append(_errors(file, None, sub["_source_row"], column, labels.get(column), sub[column],
-                           f"unknown {column}: {hint}").assign(sheet=sub["_source_sheet"].to_numpy()))
+        out.append(
+            _errors(
+                file,
+                None,
+                sub["_source_row"],
+                column,
+                labels.get(column),
+                sub[column],
+                f"unknown {column}: {hint}",
+            ).assign(sheet=sub["_source_sheet"].to_numpy())
+        )
     return _concat(out)
 
 
-def validate_file(path: Path, header_map: HeaderMap, known: dict[str, set[str]],
-                  detection: KindDetection | None = None) -> FileValidation:
+def validate_file(
+    path: Path, header_map: HeaderMap, known: dict[str, set[str]], detection: KindDetection | None = None
+) -> FileValidation:
     """Read, map, type-check and rule-check one file. Nothing is written anywhere."""
     path = Path(path)
     try:
@@ -213,7 +289,9 @@ def validate_file(path: Path, header_map: HeaderMap, known: dict[str, set[str]],
         return result
     result.encoding = sheets[0].encoding
     if detection is None or detection.kind is None:
-        detection = detect_kind(path.name, list(sheets[0].frame.columns), header_map, sheet_name=sheets[0].sheet)
+        detection = detect_kind(
+            path.name, list(sheets[0].frame.columns), header_map, sheet_name=sheets[0].sheet
+        )
         result.detection = detection
     if detection.kind is None:
         result.errors = _file_error(path, f"cannot tell what this file is: {detection.reason}")
@@ -234,10 +312,15 @@ def validate_file(path: Path, header_map: HeaderMap, known: dict[str, set[str]],
         result.blank_rows_dropped += sheet.blank_rows_dropped
         if mapping.missing_required:
             for col in mapping.missing_required:
-                errors.append(_file_error(
-                    path, f"required column missing (found headers: {', '.join(map(str, sheet.frame.columns))}); "
-                    f"add a column named {col} or one of its ERP names from the header map", column=col,
-                    sheet=sheet.sheet))
+                errors.append(
+                    _file_error(
+                        path,
+                        f"required column missing (found headers: {', '.join(map(str, sheet.frame.columns))}); "
+                        f"add a column named {col} or one of its ERP names from the header map",
+                        column=col,
+                        sheet=sheet.sheet,
+                    )
+                )
             continue
         frame, sheet_errors = _canonical_frame(sheet, mapping, kind, header_map, path.name)
         labels.update({canon: orig for orig, canon in mapping.columns.items()})
@@ -256,5 +339,7 @@ def validate_file(path: Path, header_map: HeaderMap, known: dict[str, set[str]],
     result.errors = _concat(errors)
     if not result.errors.empty:
         result.rows = None
-        result.errors = result.errors.sort_values(["row"], na_position="first", kind="stable").reset_index(drop=True)
+        result.errors = result.errors.sort_values(["row"], na_position="first", kind="stable").reset_index(
+            drop=True
+        )
     return result

@@ -9,14 +9,23 @@ import time
 
 import pandas as pd
 import pytest
-from pipelines.extracts.mapping import load_header_map
 
 from pipelines import ingest
 from pipelines import warehouse as wh
+from pipelines.extracts.mapping import load_header_map
 from pipelines.extracts.schema import KINDS
 from tests.conftest import write_csv
 
-SO_HEADER = ["order_id", "line_no", "order_date", "sku", "warehouse_id", "ordered_qty", "shipped_qty", "ship_date"]
+SO_HEADER = [
+    "order_id",
+    "line_no",
+    "order_date",
+    "sku",
+    "warehouse_id",
+    "ordered_qty",
+    "shipped_qty",
+    "ship_date",
+]
 
 
 @pytest.fixture
@@ -25,8 +34,14 @@ def header_map():
 
 
 def _masters(settings) -> None:
-    write_csv(settings.inbox / "warehouses.csv", ["warehouse_id", "warehouse_name"], [["W01", "Shanghai"], ["W02", "Chengdu"]])
-    write_csv(settings.inbox / "items.csv", ["sku", "sku_name", "unit_cost"], [["A1", "Cup", 2.5], ["B2", "Pen", 1]])
+    write_csv(
+        settings.inbox / "warehouses.csv",
+        ["warehouse_id", "warehouse_name"],
+        [["W01", "Shanghai"], ["W02", "Chengdu"]],
+    )
+    write_csv(
+        settings.inbox / "items.csv", ["sku", "sku_name", "unit_cost"], [["A1", "Cup", 2.5], ["B2", "Pen", 1]]
+    )
 
 
 def _run(settings, header_map, *kinds):
@@ -46,15 +61,25 @@ def _load_masters(settings, header_map):
 
 def test_loads_rows_with_lineage_and_archives_the_file(settings, header_map):
     _load_masters(settings, header_map)
-    write_csv(settings.inbox / "sales_orders_20250131.csv", SO_HEADER,
-              [["SO1", 1, "2025-01-02", "A1", "W01", "1,200", 1200, "2025-01-03"],
-               ["SO1", 2, "2025/1/2", "B2", "W01", 5, 3, "2025-01-04"]])
+    write_csv(
+        settings.inbox / "sales_orders_20250131.csv",
+        SO_HEADER,
+        [
+            ["SO1", 1, "2025-01-02", "A1", "W01", "1,200", 1200, "2025-01-03"],
+            ["SO1", 2, "2025/1/2", "B2", "W01", 5, 3, "2025-01-04"],
+        ],
+    )
     (result,) = _run(settings, header_map, "sales_orders")
     assert [o.status for o in result.outcomes] == ["loaded"]
-    rows = _query(settings, "select order_id, line_no, order_date::varchar, ordered_qty, shipped_qty, _source_file, "
-                            "_source_row from raw.sales_orders order by line_no")
-    assert rows == [("SO1", "1", "2025-01-02", 1200.0, 1200.0, "sales_orders_20250131.csv", 2),
-                    ("SO1", "2", "2025-01-02", 5.0, 3.0, "sales_orders_20250131.csv", 3)]
+    rows = _query(
+        settings,
+        "select order_id, line_no, order_date::varchar, ordered_qty, shipped_qty, _source_file, "
+        "_source_row from raw.sales_orders order by line_no",
+    )
+    assert rows == [
+        ("SO1", "1", "2025-01-02", 1200.0, 1200.0, "sales_orders_20250131.csv", 2),
+        ("SO1", "2", "2025-01-02", 5.0, 3.0, "sales_orders_20250131.csv", 3),
+    ]
     assert list(settings.inbox.iterdir()) == []
     archived = list(settings.archive.rglob("sales_orders_20250131.csv"))
     assert len(archived) == 1
@@ -66,7 +91,11 @@ def test_loads_rows_with_lineage_and_archives_the_file(settings, header_map):
 
 def test_same_file_twice_is_skipped_and_kept(settings, header_map):
     _load_masters(settings, header_map)
-    path = write_csv(settings.inbox / "sales_orders.csv", SO_HEADER, [["SO1", 1, "2025-01-02", "A1", "W01", 4, 4, "2025-01-02"]])
+    path = write_csv(
+        settings.inbox / "sales_orders.csv",
+        SO_HEADER,
+        [["SO1", 1, "2025-01-02", "A1", "W01", 4, 4, "2025-01-02"]],
+    )
     copy = settings.home / "copy.csv"
     shutil.copy(path, copy)
     _run(settings, header_map, "sales_orders")
@@ -79,57 +108,100 @@ def test_same_file_twice_is_skipped_and_kept(settings, header_map):
 
 def test_corrected_reexport_supersedes_by_key(settings, header_map):
     _load_masters(settings, header_map)
-    write_csv(settings.inbox / "sales_orders_1.csv", SO_HEADER,
-              [["SO1", 1, "2025-01-02", "A1", "W01", 4, 4, "2025-01-02"],
-               ["SO1", 2, "2025-01-02", "B2", "W01", 6, 0, None]])
+    write_csv(
+        settings.inbox / "sales_orders_1.csv",
+        SO_HEADER,
+        [
+            ["SO1", 1, "2025-01-02", "A1", "W01", 4, 4, "2025-01-02"],
+            ["SO1", 2, "2025-01-02", "B2", "W01", 6, 0, None],
+        ],
+    )
     _run(settings, header_map, "sales_orders")
-    write_csv(settings.inbox / "sales_orders_2.csv", SO_HEADER,
-              [["SO1", 2, "2025-01-02", "B2", "W01", 6, 6, "2025-01-05"],
-               ["SO2", 1, "2025-01-05", "A1", "W02", 1, 1, "2025-01-05"]])
+    write_csv(
+        settings.inbox / "sales_orders_2.csv",
+        SO_HEADER,
+        [
+            ["SO1", 2, "2025-01-02", "B2", "W01", 6, 6, "2025-01-05"],
+            ["SO2", 1, "2025-01-05", "A1", "W02", 1, 1, "2025-01-05"],
+        ],
+    )
     (result,) = _run(settings, header_map, "sales_orders")
     assert result.rows_superseded == 1 and result.rows_loaded == 2
     assert _query(settings, "select count(*) from raw.sales_orders") == [(4,)]
-    latest = _query(settings, """
+    latest = _query(
+        settings,
+        """
         select order_id, line_no, shipped_qty from (
           select *, row_number() over (partition by order_id, line_no order by _load_id desc, _source_row desc) rk
-          from raw.sales_orders) where rk = 1 order by 1, 2""")
+          from raw.sales_orders) where rk = 1 order by 1, 2""",
+    )
     assert latest == [("SO1", "1", 4.0), ("SO1", "2", 6.0), ("SO2", "1", 1.0)]
 
 
 def test_bad_file_is_quarantined_with_report_and_nothing_is_lost(settings, header_map):
     _load_masters(settings, header_map)
-    write_csv(settings.inbox / "sales_orders_good.csv", SO_HEADER, [["SO1", 1, "2025-01-02", "A1", "W01", 4, 4, "2025-01-02"]])
+    write_csv(
+        settings.inbox / "sales_orders_good.csv",
+        SO_HEADER,
+        [["SO1", 1, "2025-01-02", "A1", "W01", 4, 4, "2025-01-02"]],
+    )
     _run(settings, header_map, "sales_orders")
-    bad = write_csv(settings.inbox / "sales_orders_bad.csv", SO_HEADER, [
-        ["SO2", 1, "2025-01-02", "A1", "W01", -3, 0, None],        # row 2: negative quantity
-        ["SO2", 2, "2025-02-30", "A1", "W01", 1, 1, None],         # row 3: impossible date
-        ["SO2", 3, "2025-01-02", "ZZ9", "W01", 1, 1, None],        # row 4: unknown SKU
-        ["SO2", 3, "2025-01-02", "A1", "W09", "lots", 1, None],    # row 5: duplicate key, unknown warehouse, not a number
-    ])
+    bad = write_csv(
+        settings.inbox / "sales_orders_bad.csv",
+        SO_HEADER,
+        [
+            ["SO2", 1, "2025-01-02", "A1", "W01", -3, 0, None],  # row 2: negative quantity
+            ["SO2", 2, "2025-02-30", "A1", "W01", 1, 1, None],  # row 3: impossible date
+            ["SO2", 3, "2025-01-02", "ZZ9", "W01", 1, 1, None],  # row 4: unknown SKU
+            [
+                "SO2",
+                3,
+                "2025-01-02",
+                "A1",
+                "W09",
+                "lots",
+                1,
+                None,
+            ],  # row 5: duplicate key, unknown warehouse, not a number
+        ],
+    )
     bad_bytes = bad.read_bytes()
     (result,) = _run(settings, header_map, "sales_orders")
     assert [o.status for o in result.outcomes] == ["rejected"]
     assert _query(settings, "select order_id from raw.sales_orders") == [("SO1",)]
     moved = settings.quarantine / "sales_orders_bad.csv"
     assert moved.read_bytes() == bad_bytes
-    errors = pd.read_csv(settings.quarantine / "sales_orders_bad.csv.errors.csv", encoding="utf-8-sig", dtype=str)
+    errors = pd.read_csv(
+        settings.quarantine / "sales_orders_bad.csv.errors.csv", encoding="utf-8-sig", dtype=str
+    )
     found = {(int(r.row), r.column) for r in errors.itertuples()}
-    assert {(2, "ordered_qty"), (3, "order_date"), (4, "sku"), (5, "warehouse_id"), (5, "ordered_qty"),
-            (4, "order_id+line_no"), (5, "order_id+line_no")} <= found
+    assert {
+        (2, "ordered_qty"),
+        (3, "order_date"),
+        (4, "sku"),
+        (5, "warehouse_id"),
+        (5, "ordered_qty"),
+        (4, "order_id+line_no"),
+        (5, "order_id+line_no"),
+    } <= found
     reasons = dict(((int(r.row), r.column), r.reason) for r in errors.itertuples())
     assert "negative" in reasons[(2, "ordered_qty")]
     assert "not a date" in reasons[(3, "order_date")]
     assert "unknown sku" in reasons[(4, "sku")]
     report = (settings.quarantine / "sales_orders_bad.csv.report.md").read_text(encoding="utf-8")
     assert "2025-02-30" in report and "| order_date | order_date |" in report
-    assert _query(settings, "select status, error_count from raw._files where file_name = 'sales_orders_bad.csv'") \
-        == [("rejected", len(errors))]
+    assert _query(
+        settings, "select status, error_count from raw._files where file_name = 'sales_orders_bad.csv'"
+    ) == [("rejected", len(errors))]
 
 
 def test_missing_required_column_names_it(settings, header_map):
     _load_masters(settings, header_map)
-    write_csv(settings.inbox / "sales_orders.csv", ["order_id", "order_date", "sku", "warehouse_id"],
-              [["SO1", "2025-01-02", "A1", "W01"]])
+    write_csv(
+        settings.inbox / "sales_orders.csv",
+        ["order_id", "order_date", "sku", "warehouse_id"],
+        [["SO1", "2025-01-02", "A1", "W01"]],
+    )
     _run(settings, header_map, "sales_orders")
     errors = pd.read_csv(settings.quarantine / "sales_orders.csv.errors.csv", encoding="utf-8-sig", dtype=str)
     assert list(errors["column"]) == ["ordered_qty"]
@@ -137,8 +209,11 @@ def test_missing_required_column_names_it(settings, header_map):
 
 
 def test_transactions_before_masters_get_a_hint(settings, header_map):
-    write_csv(settings.inbox / "receipts.csv", ["receipt_id", "receipt_date", "sku", "warehouse_id", "received_qty"],
-              [["R1", "2025-01-02", "A1", "W01", 10]])
+    write_csv(
+        settings.inbox / "receipts.csv",
+        ["receipt_id", "receipt_date", "sku", "warehouse_id", "received_qty"],
+        [["R1", "2025-01-02", "A1", "W01", 10]],
+    )
     _run(settings, header_map, "receipts")
     errors = pd.read_csv(settings.quarantine / "receipts.csv.errors.csv", encoding="utf-8-sig", dtype=str)
     assert "has not been loaded yet" in errors["reason"][0]
@@ -154,15 +229,22 @@ def test_unrecognisable_file_is_quarantined_with_reason(settings, header_map):
 
 def test_file_of_unknown_name_detected_from_headers(settings, header_map):
     _load_masters(settings, header_map)
-    write_csv(settings.inbox / "export_0001.csv", ["receipt_id", "receipt_date", "sku", "warehouse_id", "received_qty"],
-              [["R1", "2025-01-02", "A1", "W01", 10]])
+    write_csv(
+        settings.inbox / "export_0001.csv",
+        ["receipt_id", "receipt_date", "sku", "warehouse_id", "received_qty"],
+        [["R1", "2025-01-02", "A1", "W01", 10]],
+    )
     (result,) = _run(settings, header_map, "receipts")
     assert [(o.status, o.rows_loaded) for o in result.outcomes] == [("loaded", 1)]
 
 
 def test_failed_load_rolls_back_and_leaves_the_file(settings, header_map, monkeypatch):
     _load_masters(settings, header_map)
-    write_csv(settings.inbox / "sales_orders.csv", SO_HEADER, [["SO1", 1, "2025-01-02", "A1", "W01", 4, 4, "2025-01-02"]])
+    write_csv(
+        settings.inbox / "sales_orders.csv",
+        SO_HEADER,
+        [["SO1", 1, "2025-01-02", "A1", "W01", 4, 4, "2025-01-02"]],
+    )
 
     def boom(*args, **kwargs):
         raise OSError("disk full")
@@ -179,7 +261,11 @@ def test_failed_load_rolls_back_and_leaves_the_file(settings, header_map, monkey
 
 def test_crash_after_commit_before_archive_converges(settings, header_map, monkeypatch):
     _load_masters(settings, header_map)
-    write_csv(settings.inbox / "sales_orders.csv", SO_HEADER, [["SO1", 1, "2025-01-02", "A1", "W01", 4, 4, "2025-01-02"]])
+    write_csv(
+        settings.inbox / "sales_orders.csv",
+        SO_HEADER,
+        [["SO1", 1, "2025-01-02", "A1", "W01", 4, 4, "2025-01-02"]],
+    )
     real_move = ingest._move
 
     def crash(source, target):
@@ -199,9 +285,11 @@ def test_contract_violations_counts_rows_breaking_rules(settings):
     with wh.connect(settings.warehouse_path) as conn:
         wh.ensure_raw_schema(conn)
         assert not any(wh.contract_violations(conn, KINDS["stock_movements"]).values())
-        conn.execute("insert into raw.stock_movements (movement_id, line_no, movement_date, sku, warehouse_id, "
-                     "movement_type, qty) values ('M1', '1', date '2025-01-01', 'A1', 'W01', 'teleport', 1), "
-                     "('M2', '1', null, 'A1', 'W01', 'scrap', -1)")
+        conn.execute(
+            "insert into raw.stock_movements (movement_id, line_no, movement_date, sku, warehouse_id, "
+            "movement_type, qty) values ('M1', '1', date '2025-01-01', 'A1', 'W01', 'teleport', 1), "
+            "('M2', '1', null, 'A1', 'W01', 'scrap', -1)"
+        )
         v = wh.contract_violations(conn, KINDS["stock_movements"])
     assert v["movement_type_not_accepted"] == 1 and v["movement_date_missing"] == 1 and v["qty_missing"] == 0
 
@@ -209,13 +297,24 @@ def test_contract_violations_counts_rows_breaking_rules(settings):
 def test_connect_waits_for_another_writer_then_fails_clearly(settings):
     with wh.connect(settings.warehouse_path) as conn:
         wh.ensure_raw_schema(conn)
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(3)"),
-        str(settings.warehouse_path)], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(3)"
+            ),
+            str(settings.warehouse_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
-        with pytest.raises(wh.WarehouseBusyError, match="in use by another run"), \
-                wh.connect(settings.warehouse_path, timeout_seconds=0.5):
+        with (
+            pytest.raises(wh.WarehouseBusyError, match="in use by another run"),
+            wh.connect(settings.warehouse_path, timeout_seconds=0.5),
+        ):
             pass
         t0 = time.monotonic()
         with wh.connect(settings.warehouse_path, timeout_seconds=30) as conn:  # waits for the holder to exit
@@ -229,7 +328,12 @@ def test_raw_tables_match_the_contract(settings):
     with wh.connect(settings.warehouse_path) as conn:
         wh.ensure_raw_schema(conn)
         for kind in KINDS.values():
-            cols = [r[0] for r in conn.execute(
-                "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ? "
-                "order by ordinal_position", [kind.name]).fetchall()]
+            cols = [
+                r[0]
+                for r in conn.execute(
+                    "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ? "
+                    "order by ordinal_position",
+                    [kind.name],
+                ).fetchall()
+            ]
             assert cols == kind.column_names + list(wh.LINEAGE_COLUMNS)

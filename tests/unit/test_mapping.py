@@ -82,7 +82,10 @@ DEMO_ZH = {
 # --- normalisation --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("label", ["Order No", "order_no", "ORDER-NO", "  order   no ", "Order No.", "ｏｒｄｅｒ　ｎｏ", "*Order No:"])
+@pytest.mark.parametrize(
+    "label",
+    ["Order No", "order_no", "ORDER-NO", "  order   no ", "Order No.", "ｏｒｄｅｒ　ｎｏ", "*Order No:"],
+)
 def test_normalise_label_treats_case_spacing_and_width_alike(label: str) -> None:
     assert normalise_label(label) == "orderno"
 
@@ -107,7 +110,9 @@ def test_shipped_yaml_aliases_are_unique_within_each_kind() -> None:
     raw = yaml.safe_load(HEADER_MAP_PATH.read_text(encoding="utf-8"))
     for kind, spec in raw.items():
         labels = [normalise_label(label) for labels in spec["columns"].values() for label in labels]
-        labels += [normalise_label(canonical) for canonical in spec["columns"]]  # canonical names are aliases too
+        labels += [
+            normalise_label(canonical) for canonical in spec["columns"]
+        ]  # canonical names are aliases too
         repeated = [label for label, n in Counter(labels).items() if n > 1]
         assert repeated == [], f"{kind}: {repeated}"
 
@@ -129,7 +134,14 @@ def test_every_canonical_name_maps_to_itself(hm: HeaderMap) -> None:
 
 
 def test_an_alias_may_serve_several_kinds(hm: HeaderMap) -> None:
-    for kind in ("sales_orders", "purchase_orders", "receipts", "stock_snapshots", "stock_movements", "promotions"):
+    for kind in (
+        "sales_orders",
+        "purchase_orders",
+        "receipts",
+        "stock_snapshots",
+        "stock_movements",
+        "promotions",
+    ):
         assert hm.aliases[kind]["存货编码"] == "sku"
         assert hm.aliases[kind]["cinvcode"] == "sku"
     assert hm.aliases["items"]["fnumber"] == "sku"
@@ -315,7 +327,10 @@ def test_equal_length_keywords_of_two_kinds_fall_back_to_headers(hm: HeaderMap) 
     headers = DEMO_ZH["采购订单明细.csv"][1].split()
     detection = detect_kind("采购订单与销售订单.csv", headers, hm)
     assert (detection.kind, detection.method) == ("purchase_orders", "headers")
-    assert "sales_orders and purchase_orders" in detection.reason or "purchase_orders and sales_orders" in detection.reason
+    assert (
+        "sales_orders and purchase_orders" in detection.reason
+        or "purchase_orders and sales_orders" in detection.reason
+    )
 
 
 def test_sheet_name_is_used_when_the_file_name_says_nothing(hm: HeaderMap) -> None:
@@ -335,7 +350,9 @@ def test_headers_decide_when_several_kinds_would_fit(hm: HeaderMap) -> None:
 def test_ambiguous_headers_leave_the_kind_undecided_with_advice(hm: HeaderMap) -> None:
     detection = detect_kind("export.csv", ["单据号", "日期", "存货编码", "仓库编码", "数量"], hm)
     assert detection.kind is None and detection.method == "none"
-    assert detection.reason.startswith("ambiguous: headers fit both sales_orders and receipts; rename the file")
+    assert detection.reason.startswith(
+        "ambiguous: headers fit both sales_orders and receipts; rename the file"
+    )
     assert "'sales_orders'" in detection.reason and "'采购入库'" in detection.reason
     assert detection.scores["sales_orders"] == detection.scores["receipts"]
 
@@ -364,7 +381,9 @@ def test_map_values_line_status_aliases_and_case(hm: HeaderMap) -> None:
 
 
 def test_map_values_item_status(hm: HeaderMap) -> None:
-    mapped = map_values("items", "status", pd.Series(["启用", "停用", "Active", "disabled"], dtype=object), hm)
+    mapped = map_values(
+        "items", "status", pd.Series(["启用", "停用", "Active", "disabled"], dtype=object), hm
+    )
     assert mapped.tolist() == ["active", "discontinued", "active", "discontinued"]
 
 

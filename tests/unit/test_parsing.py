@@ -51,7 +51,9 @@ def test_parse_numbers_accepts_erp_spellings(text: str, expected: float) -> None
     assert not bad.iloc[0]
 
 
-@pytest.mark.parametrize("text", ["abc", "1,5", "1.234,50", "12 34", "12-", "--", "inf", "nan", "1,2345", "12.5.1"])
+@pytest.mark.parametrize(
+    "text", ["abc", "1,5", "1.234,50", "12 34", "12-", "--", "inf", "nan", "1,2345", "12.5.1"]
+)
 def test_parse_numbers_flags_unparseable_values_as_bad(text: str) -> None:
     values, bad = parse_numbers(_series([text]))
     assert math.isnan(values.iloc[0])
@@ -109,7 +111,9 @@ def test_parse_dates_accepts_erp_spellings_at_midnight(text: str) -> None:
     assert not bad.iloc[0]
 
 
-@pytest.mark.parametrize("text", ["2024-13-45", "abc", "2024-02-30", "2024015", "19999", "80001", "05/01/24x", "13/13/2024"])
+@pytest.mark.parametrize(
+    "text", ["2024-13-45", "abc", "2024-02-30", "2024015", "19999", "80001", "05/01/24x", "13/13/2024"]
+)
 def test_parse_dates_flags_invalid_values_as_bad(text: str) -> None:
     values, bad = parse_dates(_series([text]))
     assert pd.isna(values.iloc[0])
@@ -139,7 +143,11 @@ def test_parse_dates_keeps_far_future_end_dates() -> None:
 
 def test_parse_dates_day_first_decided_by_a_day_above_12() -> None:
     values, bad = parse_dates(_series(["05/01/2024", "25/12/2024", "05.02.2024"]))
-    assert values.tolist() == [pd.Timestamp("2024-01-05"), pd.Timestamp("2024-12-25"), pd.Timestamp("2024-02-05")]
+    assert values.tolist() == [
+        pd.Timestamp("2024-01-05"),
+        pd.Timestamp("2024-12-25"),
+        pd.Timestamp("2024-02-05"),
+    ]
     assert not bad.any()
 
 
@@ -161,10 +169,17 @@ def test_parse_dates_contradictory_day_month_order_is_bad() -> None:
 
 
 def test_parse_dates_mixed_formats_and_repeats_keep_row_alignment() -> None:
-    s = pd.Series(["2024/1/5", None, "45297", "2024/1/5", "x", "20240108"], index=list("abcdef"), dtype=object)
+    s = pd.Series(
+        ["2024/1/5", None, "45297", "2024/1/5", "x", "20240108"], index=list("abcdef"), dtype=object
+    )
     values, bad = parse_dates(s)
     assert values.index.tolist() == list("abcdef")
-    assert values.dropna().dt.strftime("%Y-%m-%d").tolist() == ["2024-01-05", "2024-01-06", "2024-01-05", "2024-01-08"]
+    assert values.dropna().dt.strftime("%Y-%m-%d").tolist() == [
+        "2024-01-05",
+        "2024-01-06",
+        "2024-01-05",
+        "2024-01-08",
+    ]
     assert bad.tolist() == [False, False, False, False, True, False]
 
 
@@ -180,7 +195,9 @@ def test_is_total_label_recognises_whole_cell_totals(text: str) -> None:
     assert is_total_label(text)
 
 
-@pytest.mark.parametrize("text", ["累计出库数量", "合计金额", "Total Wine & More", "summary", "A001", "", "小计 A"])
+@pytest.mark.parametrize(
+    "text", ["累计出库数量", "合计金额", "Total Wine & More", "summary", "A001", "", "小计 A"]
+)
 def test_is_total_label_rejects_other_cells(text: str) -> None:
     assert not is_total_label(text)
 

@@ -104,7 +104,9 @@ def test_latin1_csv_falls_back_to_charset_normalizer(tmp_path: Path) -> None:
 # --- delimiters and ragged rows -------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("name", "delimiter"), [("so.txt", "\t"), ("so.tsv", "\t"), ("so.csv", ";"), ("so.csv", "|")])
+@pytest.mark.parametrize(
+    ("name", "delimiter"), [("so.txt", "\t"), ("so.tsv", "\t"), ("so.csv", ";"), ("so.csv", "|")]
+)
 def test_delimiters(tmp_path: Path, hints: frozenset[str], name: str, delimiter: str) -> None:
     text = f"report: sales, all warehouses\norder_id{delimiter}sku{delimiter}qty\nSO1{delimiter}A,1{delimiter}1,234\n"
     sheet = _one(read_extract(_write(tmp_path, name, text), hints))
@@ -113,7 +115,9 @@ def test_delimiters(tmp_path: Path, hints: frozenset[str], name: str, delimiter:
     assert sheet.header_row == 2 and sheet.source_rows.tolist() == [3]
 
 
-def test_quoted_commas_and_line_breaks_keep_source_rows_aligned(tmp_path: Path, hints: frozenset[str]) -> None:
+def test_quoted_commas_and_line_breaks_keep_source_rows_aligned(
+    tmp_path: Path, hints: frozenset[str]
+) -> None:
     text = 'order_id,sku,qty,note\nSO1,A1,"1,234.50","two\nlines"\nSO2,A2,3,x\n'
     sheet = _one(read_extract(_write(tmp_path, "so.csv", text), hints))
     assert _rows(sheet) == [["SO1", "A1", "1,234.50", "two\nlines"], ["SO2", "A2", "3", "x"]]
@@ -144,13 +148,13 @@ REPORT = (
     "日期: 2024-01-01 至 2024-01-31,仓库: 全部,,,,\n"  # 2 filter row
     ",,,,,,\n"  # 3 blank
     "订单号,订单日期,存货编码,仓库编码,数量,,备注\n"  # 4 header (one blank header cell over a blank column)
-    "SO1,2024-01-05,A001,WH1,\"1,234.50\",, \n"  # 5
+    'SO1,2024-01-05,A001,WH1,"1,234.50",, \n'  # 5
     ",,,,,,\n"  # 6 blank row
     "SO2,45297,A002,WH1,3,,加急\n"  # 7 (Excel serial date as text)
-    "小计,,,,\"1,237.50\",,\n"  # 8 subtotal
+    '小计,,,,"1,237.50",,\n'  # 8 subtotal
     "\n"  # 9 empty line
     "SO3,2024/1/7,A003,WH2,(2),,退货冲回\n"  # 10
-    "合 计:,,,,\"1,235.50\",,\n"  # 11 grand total
+    '合 计:,,,,"1,235.50",,\n'  # 11 grand total
 )
 
 
@@ -187,7 +191,9 @@ def test_header_is_found_without_hints(tmp_path: Path) -> None:
 def test_total_label_deep_in_a_row_is_data(tmp_path: Path, hints: frozenset[str]) -> None:
     text = "order_id,sku,warehouse_id,qty,note\nSO1,A1,WH1,5,Total\nSO2,小计,WH1,5,x\n"
     sheet = _one(read_extract(_write(tmp_path, "so.csv", text), hints))
-    assert sheet.source_rows.tolist() == [2]  # "小计" in the 2nd cell drops the row; "Total" in the 5th does not
+    assert sheet.source_rows.tolist() == [
+        2
+    ]  # "小计" in the 2nd cell drops the row; "Total" in the 5th does not
     assert sheet.total_rows_dropped == [3]
 
 
@@ -258,7 +264,9 @@ def test_xlsx_sheet_without_hint_matches_is_kept_when_alone(tmp_path: Path) -> N
     assert sheet.sheet == "Data" and _rows(sheet) == [["red", "L"]]
 
 
-def test_xlsx_lookup_sheet_is_skipped_when_another_sheet_matches(tmp_path: Path, hints: frozenset[str]) -> None:
+def test_xlsx_lookup_sheet_is_skipped_when_another_sheet_matches(
+    tmp_path: Path, hints: frozenset[str]
+) -> None:
     wb = openpyxl.Workbook()
     data = wb.active
     data.title = "Sheet1"

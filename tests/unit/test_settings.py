@@ -21,8 +21,14 @@ def test_defaults_live_under_home(tmp_path: Path):
 
 def test_each_folder_overridable_and_relative_paths_resolved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(tmp_path)
-    s = Settings.from_env({"STOCKFLOW_INBOX": "drop", "STOCKFLOW_WAREHOUSE_PATH": "wh/w.duckdb",
-                           "STOCKFLOW_BASE_CURRENCY": "usd", "DAGSTER_HOME": "dg"})
+    s = Settings.from_env(
+        {
+            "STOCKFLOW_INBOX": "drop",
+            "STOCKFLOW_WAREHOUSE_PATH": "wh/w.duckdb",
+            "STOCKFLOW_BASE_CURRENCY": "usd",
+            "DAGSTER_HOME": "dg",
+        }
+    )
     assert s.home == (tmp_path / "data").resolve()
     assert s.inbox == (tmp_path / "drop").resolve()
     assert s.warehouse_path == (tmp_path / "wh" / "w.duckdb").resolve()
@@ -32,7 +38,10 @@ def test_each_folder_overridable_and_relative_paths_resolved(tmp_path: Path, mon
 
 def test_user_header_map_found_in_home(tmp_path: Path):
     (tmp_path / "header_map.yml").write_text("items: {}\n")
-    assert Settings.from_env({"STOCKFLOW_HOME": str(tmp_path)}).header_map_path == (tmp_path / "header_map.yml").resolve()
+    assert (
+        Settings.from_env({"STOCKFLOW_HOME": str(tmp_path)}).header_map_path
+        == (tmp_path / "header_map.yml").resolve()
+    )
 
 
 def test_bad_number_names_the_variable():

@@ -1,6 +1,5 @@
 """One ingest asset per extract kind, keyed as the dbt source that reads it (erp/<kind>)."""
 
-
 import time
 
 import dagster as dg
@@ -18,8 +17,10 @@ def _files_markdown(result: IngestResult) -> str:
         return "No new files."
     lines = ["| file | status | rows | superseded | errors | note |", "|---|---|---:|---:|---:|---|"]
     for o in result.outcomes:
-        lines.append(f"| {o.file_name} | {o.status} | {o.rows_loaded} | {o.rows_superseded} | {o.error_count} | "
-                     f"{o.message.replace('|', '/')[:160]} |")
+        lines.append(
+            f"| {o.file_name} | {o.status} | {o.rows_loaded} | {o.rows_superseded} | {o.error_count} | "
+            f"{o.message.replace('|', '/')[:160]} |"
+        )
     return "\n".join(lines)
 
 
@@ -41,10 +42,15 @@ def build_ingest_asset(kind: ExtractKind) -> dg.AssetsDefinition:
         deps=_upstream_masters(kind),
         description=f"{kind.description} Loads new inbox files of this kind into raw.{kind.name}, "
         "validated (file, row and column named on every error); rejected files go to the quarantine with a report.",
-        check_specs=[dg.AssetCheckSpec(
-            CHECK_NAME, asset=key, blocking=True,
-            description="Current rows have their key and required fields, non-negative quantities and "
-            "accepted values; a failure stops downstream assets.")],
+        check_specs=[
+            dg.AssetCheckSpec(
+                CHECK_NAME,
+                asset=key,
+                blocking=True,
+                description="Current rows have their key and required fields, non-negative quantities and "
+                "accepted values; a failure stops downstream assets.",
+            )
+        ],
         owners=["team:data"],
     )
     def _ingest(context: dg.AssetExecutionContext, stockflow: StockflowResource):
@@ -55,8 +61,10 @@ def build_ingest_asset(kind: ExtractKind) -> dg.AssetsDefinition:
             violations = warehouse.contract_violations(conn, kind)
         for o in result.outcomes:
             log = context.log.warning if o.status in ("rejected", "unrecognised") else context.log.info
-            log(f"{o.file_name}: {o.status}, {o.rows_loaded} rows. {o.message}"
-                + (f" -> {o.moved_to}" if o.moved_to else ""))
+            log(
+                f"{o.file_name}: {o.status}, {o.rows_loaded} rows. {o.message}"
+                + (f" -> {o.moved_to}" if o.moved_to else "")
+            )
         failed = {rule: n for rule, n in violations.items() if n}
         yield dg.MaterializeResult(
             metadata={
@@ -70,12 +78,16 @@ def build_ingest_asset(kind: ExtractKind) -> dg.AssetsDefinition:
                 "duration_seconds": round(time.perf_counter() - started, 2),
                 "files": dg.MetadataValue.md(_files_markdown(result)),
             },
-            check_results=[dg.AssetCheckResult(
-                check_name=CHECK_NAME, passed=not failed,
-                severity=dg.AssetCheckSeverity.ERROR,
-                metadata={rule: n for rule, n in violations.items()},
-                description="; ".join(f"{rule}: {n} rows" for rule, n in failed.items()) or "all rows meet the contract",
-            )],
+            check_results=[
+                dg.AssetCheckResult(
+                    check_name=CHECK_NAME,
+                    passed=not failed,
+                    severity=dg.AssetCheckSeverity.ERROR,
+                    metadata={rule: n for rule, n in violations.items()},
+                    description="; ".join(f"{rule}: {n} rows" for rule, n in failed.items())
+                    or "all rows meet the contract",
+                )
+            ],
         )
 
     return _ingest

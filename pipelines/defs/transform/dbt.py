@@ -1,6 +1,5 @@
 """The dbt project as Dagster assets: one asset per model, dbt data tests as asset checks."""
 
-
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,21 +21,27 @@ class StockflowDbtTranslator(DagsterDbtTranslator):
     """dbt models join the `warehouse` group; sources keep dagster-dbt's default keys (erp/<table>),
     which are the ingest assets' keys, so lineage joins by itself."""
 
-    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> dg.AssetSpec:
+    def get_asset_spec(
+        self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
+    ) -> dg.AssetSpec:
         spec = super().get_asset_spec(manifest, unique_id, project)
         if unique_id.startswith(("model.", "seed.", "snapshot.")):
             spec = spec.replace_attributes(group_name="warehouse", owners=["team:data"])
         return spec
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project,
-            dagster_dbt_translator=StockflowDbtTranslator())
-def warehouse_dbt_assets(context: dg.AssetExecutionContext, dbt: DbtCliResource, stockflow: StockflowResource):
+@dbt_assets(
+    manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=StockflowDbtTranslator()
+)
+def warehouse_dbt_assets(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, stockflow: StockflowResource
+):
     # dbt opens the DuckDB file in its own process: wait until no other run holds it.
     warehouse.wait_until_free(Path(stockflow.warehouse_path), stockflow.lock_timeout_seconds)
     yield from dbt.cli(["build"], context=context).stream()
 
 
 def dbt_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR),
-                          dbt_executable=dbt_executable())
+    return DbtCliResource(
+        project_dir=dbt_project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
+    )

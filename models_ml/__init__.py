@@ -1,0 +1,1 @@
+"""Forecasting and replenishment: pandas in, pandas out; no Dagster, no DuckDB, no environment variables."""

@@ -1,0 +1,402 @@
+"""Turn the simulation's records into ERP documents: numbered orders, lines, receipts, movements.
+
+Every builder returns pyarrow tables with the canonical column names of ``pipelines.extracts.schema``
+and values in the run's language (statuses, movement types, reasons). Large kinds are produced in
+batches of days so that memory stays bounded at M5 scale.
+
+Deliberate flaw: about 1% of month-end snapshot rows (never the opening or the final snapshot) report
+an on-hand quantity 1-3 units off the stock ledger, as when a month-end count is keyed in without
+booking the difference. The next snapshot agrees with the ledger again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipelines.demo.catalogue import BASE_CURRENCY, CURRENCIES, WEEKDAYS, Catalogue, pick, yyyymmdd_of
+from pipelines.demo.demand import PROMO_618, PROMO_1111, Demand
+from pipelines.demo.simulate import MOVEMENT_TYPES, STATUS_CANCELLED, STATUS_OPEN, Policy, SimResult
+
+SALES_BATCH_DAYS = 61
+SNAPSHOT_ERROR_SHARE = 0.01
+LINE_STATUS = {"en": ("open", "closed", "cancelled"), "zh": ("未关闭", "关闭", "作废")}
+ITEM_STATUS = {"en": ("active", "discontinued"), "zh": ("启用", "停用")}
+MOVEMENT_NAMES = {
+    "en": MOVEMENT_TYPES,
+    "zh": ("盘点调整", "调拨入库", "调拨出库", "销售退货", "采购退货", "报废"),
+}
+MOVEMENT_PREFIX = ("PD", "DR", "DC", "TH", "CT", "BF")
+MOVEMENT_REASONS = {
+    "en": (
+        "count loss",
+        "count gain",
+        "rebalancing",
+        "rebalancing",
+        "customer return",
+        "quality return",
+        "damaged",
+    ),
+    "zh": ("盘亏", "盘盈", "库存调拨", "库存调拨", "客户退货", "质量问题退货", "破损报废"),
+}
+PROMO_TYPES = {"en": ("discount", "festival_618", "festival_1111"), "zh": ("折扣", "618大促", "双11大促")}
+
+
+@dataclass
+class Company:
+    """Everything the documents are built from."""
+
+    cat: Catalogue
+    demand: Demand
+    policy: Policy
+    sim: SimResult
+
+    @property
+    def n_wh(self) -> int:
+        return len(self.cat.warehouses.ids)
+
+    @property
+    def lang(self) -> str:
+        return self.cat.lang
+
+
+def dates(cat: Catalogue, day: np.ndarray, mask: np.ndarray | None = None) -> pa.Array:
+    values = np.datetime64(cat.cal.start, "D") + np.asarray(day, dtype=np.int64)
+    return pa.array(values, type=pa.date32(), mask=mask)
+
+
+def text(values: list[str] | tuple[str, ...], index: np.ndarray, mask: np.ndarray | None = None) -> pa.Array:
+    out = pa.array(values, pa.string()).take(pa.array(np.asarray(index, dtype=np.int64)))
+    if mask is not None:
+        out = pc.if_else(pa.array(mask), pa.scalar(None, pa.string()), out)
+    return out
+
+
+def doc_ids(prefix: str, stamp: np.ndarray, seq: np.ndarray) -> pa.Array:
+    """Document numbers such as SO2024010100017: prefix, date, and the sequence within the day."""
+    width = max(3, len(str(int(seq.max())))) if seq.size else 3
+    number = pa.array(stamp.astype(np.int64) * 10**width + seq)
+    return pc.binary_join_element_wise(prefix, pc.cast(number, pa.string()), "")
+
+
+def number_documents(day: np.ndarray, new_doc: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For rows sorted by document: (document index, sequence of the document within its day, line no)."""
+    doc = np.cumsum(new_doc) - 1
+    row = np.arange(len(day))
+    starts = np.flatnonzero(new_doc)
+    line_no = row - starts[doc] + 1
+    doc_day = day[starts]
+    first_of_day = np.r_[True, doc_day[1:] != doc_day[:-1]] if len(doc_day) else np.zeros(0, dtype=bool)
+    day_start = np.flatnonzero(first_of_day)
+    seq_of_doc = np.arange(len(doc_day)) - day_start[np.cumsum(first_of_day) - 1] + 1
+    return doc, seq_of_doc[doc], line_no
+
+
+def boundaries(*keys: np.ndarray) -> np.ndarray:
+    """True where any key changes from the previous (sorted) row."""
+    n = len(keys[0])
+    new = np.zeros(n, dtype=bool)
+    if n:
+        new[0] = True
+        for k in keys:
+            new[1:] |= k[1:] != k[:-1]
+    return new
+
+
+# ---------------------------------------------------------------------------------------------- masters
+
+
+def items_table(co: Company) -> pa.Table:
+    cat, skus, p = co.cat, co.cat.skus, co.policy
+    n, lang, last = skus.n, co.lang, co.cat.cal.days - 1
+    per_sku = np.repeat(np.arange(n), co.n_wh)
+    discontinued = skus.disc_day <= last
+    return pa.table(
+        {
+            "sku": skus.ids,
+            "sku_name": skus.names,
+            "spec": skus.specs,
+            "category": text([c.code for c in cat.categories], skus.category),
+            "category_name": text([pick(c.name, lang) for c in cat.categories], skus.category),
+            "brand": skus.brands,
+            "uom": skus.uoms,
+            "unit_cost": np.round(skus.cost * co.demand.cost_factor[-1], 2),
+            "unit_price": np.round(skus.price * co.demand.price_factor[-1], 2),
+            "currency": [BASE_CURRENCY] * n,
+            "supplier_id": text(cat.suppliers.ids, skus.supplier),
+            "moq": skus.moq,
+            "pack_size": skus.pack,
+            "max_order_qty": pa.array(skus.max_order, mask=skus.max_order == 0),
+            "lead_time_days": cat.suppliers.lead_time[skus.supplier],
+            "safety_stock_qty": np.bincount(per_sku, p.safety_qty, n).astype(np.int64),
+            "min_qty": np.bincount(per_sku, p.min_qty, n).astype(np.int64),
+            "max_qty": np.bincount(per_sku, p.max_qty, n).astype(np.int64),
+            "status": text(ITEM_STATUS[lang], discontinued.astype(np.int64)),
+            "launch_date": dates(cat, skus.launch_day),
+            "discontinued_date": dates(cat, np.where(discontinued, skus.disc_day, 0), mask=~discontinued),
+        }
+    )
+
+
+def suppliers_table(co: Company) -> pa.Table:
+    sup, lang = co.cat.suppliers, co.lang
+    days = [",".join(pick(WEEKDAYS[d], lang) for d in np.flatnonzero(row)) for row in sup.order_days]
+    return pa.table(
+        {
+            "supplier_id": sup.ids,
+            "supplier_name": sup.names,
+            "country": sup.countries,
+            "currency": text(CURRENCIES, sup.currency),
+            "lead_time_days": sup.lead_time,
+            "moq": sup.moq,
+            "order_days": days,
+        }
+    )
+
+
+def warehouses_table(co: Company) -> pa.Table:
+    wh = co.cat.warehouses
+    blank = np.array([c == "" for c in wh.cities])
+    return pa.table(
+        {
+            "warehouse_id": wh.ids,
+            "warehouse_name": wh.names,
+            "city": text(wh.cities, np.arange(len(wh.ids)), mask=blank),
+            "region": text(wh.regions, np.arange(len(wh.ids)), mask=blank),
+        }
+    )
+
+
+def fx_table(co: Company) -> pa.Table:
+    fx = co.cat.fx
+    n_ccy, n_days = fx.rates.shape
+    day = np.repeat((fx.dates - np.datetime64(co.cat.cal.start, "D")).astype(np.int64), n_ccy)
+    return pa.table(
+        {
+            "rate_date": dates(co.cat, day),
+            "currency": text(CURRENCIES, np.tile(np.arange(1, n_ccy + 1), n_days)),
+            "rate": fx.rates.T.ravel(),
+            "base_currency": [BASE_CURRENCY] * len(day),
+        }
+    )
+
+
+def promotions_table(co: Company) -> pa.Table:
+    cat, pr = co.cat, co.demand.promotions
+    stamp = yyyymmdd_of(np.datetime64(cat.cal.start, "D") + pr.start)
+    festival = pr.kind != 0
+    ids = np.empty(len(pr), dtype=object)
+    year = stamp // 10000
+    ids[pr.kind == PROMO_618] = [f"P{y}618" for y in year[pr.kind == PROMO_618]]
+    ids[pr.kind == PROMO_1111] = [f"P{y}1111" for y in year[pr.kind == PROMO_1111]]
+    regular = np.flatnonzero(~festival)  # sorted by start day
+    _, seq, _ = number_documents(pr.start[regular], np.ones(len(regular), dtype=bool))
+    ids[regular] = doc_ids("P", stamp[regular], seq).to_pylist()
+    return pa.table(
+        {
+            "promo_id": pa.array(ids.tolist(), pa.string()),
+            "sku": text(cat.skus.ids, pr.sku),
+            "warehouse_id": text(cat.warehouses.ids, np.maximum(pr.warehouse, 0), mask=pr.warehouse < 0),
+            "start_date": dates(cat, pr.start),
+            "end_date": dates(cat, pr.end),
+            "discount_pct": pr.pct,
+            "promo_type": text(PROMO_TYPES[co.lang], pr.kind),
+        }
+    )
+
+
+# ------------------------------------------------------------------------------------------- documents
+
+
+def sales_order_batches(co: Company, rng: np.random.Generator) -> Iterator[pa.Table]:
+    """Sales order lines, a batch of days at a time. One order per customer, warehouse and day."""
+    s = co.sim.sales
+    bounds = np.searchsorted(s["day"], np.arange(0, co.cat.cal.days + SALES_BATCH_DAYS, SALES_BATCH_DAYS))
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        if b > a or b == len(s["day"]) == 0:  # an empty history still gets a file with a header
+            yield _sales_orders(co, rng, {k: v[a:b] for k, v in s.items()})
+            if b == 0:
+                return
+
+
+def _choose_customers(co: Company, rng: np.random.Generator, wh: np.ndarray) -> np.ndarray:
+    cust = co.cat.customers
+    out = np.zeros(len(wh), dtype=np.int64)
+    u = rng.random(len(wh))
+    for w in range(co.n_wh):
+        rows = np.flatnonzero(wh == w)
+        eligible = np.flatnonzero((cust.home == w) | cust.key_account)
+        if not eligible.size:  # fewer customers than warehouses
+            eligible = np.arange(len(cust.ids))
+        cum = np.cumsum(cust.weight[eligible])
+        out[rows] = eligible[np.minimum(np.searchsorted(cum, u[rows] * cum[-1]), len(eligible) - 1)]
+    return out
+
+
+def _sales_orders(co: Company, rng: np.random.Generator, s: dict[str, np.ndarray]) -> pa.Table:
+    cat, lang, n_wh = co.cat, co.lang, co.n_wh
+    sku, wh = s["series"] // n_wh, s["series"] % n_wh
+    customer = _choose_customers(co, rng, wh)
+    key = ((s["day"].astype(np.int64) * n_wh + wh) * len(cat.customers.ids) + customer) * cat.skus.n + sku
+    order = np.argsort(key, kind="stable")
+    day, sku, wh, customer = s["day"][order], sku[order], wh[order], customer[order]
+    series = s["series"][order]
+    new_order = boundaries(day, wh, customer)
+    doc, seq, line_no = number_documents(day, new_order)
+    requested = day + rng.integers(0, 4, int(new_order.sum()))[doc]
+    box = cat.skus.box[sku] if lang == "zh" else np.ones(len(sku), dtype=np.int64)
+    price = (
+        cat.skus.price[sku]
+        * co.demand.price_factor[day, sku]
+        * (1 - co.demand.promo_pct[day, series] / 100)
+        * (1 - cat.customers.discount[customer])
+    )
+    delay = s["delay"][order]
+    cols = {
+        "order_id": doc_ids("SO", cat.cal.yyyymmdd[day], seq),
+        "line_no": line_no,
+        "order_date": dates(cat, day),
+        "sku": text(cat.skus.ids, sku),
+        "warehouse_id": text(cat.warehouses.ids, wh),
+        "ordered_qty": s["ordered"][order] // box,
+        "shipped_qty": s["shipped"][order] // box,
+        "ship_date": dates(cat, day + np.maximum(delay, 0), mask=delay < 0),
+        "requested_date": dates(cat, requested),
+        "customer_id": text(cat.customers.ids, customer),
+        "customer_name": text(cat.customers.names, customer),
+        "unit_price": np.round(price * box, 2),
+        "currency": pa.array([BASE_CURRENCY] * len(day), pa.string()),
+    }
+    if lang == "zh":
+        cols["unit_factor"] = box
+    cols["line_status"] = text(LINE_STATUS[lang], s["status"][order])
+    return pa.table(cols)
+
+
+@dataclass
+class PurchaseNumbers:
+    """Document numbers of the PO lines, in the simulation's PO line order."""
+
+    po_id: pa.Array
+    line_no: np.ndarray
+
+
+def purchase_tables(co: Company) -> tuple[pa.Table, pa.Table]:
+    """Purchase order lines (one PO per supplier, warehouse and day) and the receipts against them."""
+    cat, lang, n_wh = co.cat, co.lang, co.n_wh
+    po, last = co.sim.po_lines, cat.cal.days - 1
+    sku, wh = po["series"] // n_wh, po["series"] % n_wh
+    supplier = cat.skus.supplier[sku]
+    order = np.lexsort((sku, wh, supplier, po["day"]))
+    day = po["day"][order]
+    _, seq, line_no = number_documents(day, boundaries(day, supplier[order], wh[order]))
+    po_id = doc_ids("PO", cat.cal.yyyymmdd[day], seq)
+    status = np.where(po["closed"] > last, STATUS_OPEN, np.where(po["cancelled"], STATUS_CANCELLED, 1))
+    ones = np.ones(len(day), dtype=np.int64)
+    cols = {
+        "po_id": po_id,
+        "line_no": line_no,
+        "order_date": dates(cat, day),
+        "supplier_id": text(cat.suppliers.ids, supplier[order]),
+        "sku": text(cat.skus.ids, sku[order]),
+        "warehouse_id": text(cat.warehouses.ids, wh[order]),
+        "ordered_qty": po["qty"][order],
+        "expected_date": dates(cat, po["expected"][order]),
+        "unit_cost": po["unit_cost"][order],
+        "currency": text(CURRENCIES, po["currency"][order]),
+    }
+    if lang == "zh":
+        cols["unit_factor"] = ones
+    cols["line_status"] = text(LINE_STATUS[lang], status[order])
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return pa.table(cols), _receipts(co, po_id, line_no, rank)
+
+
+def _receipts(co: Company, po_id: pa.Array, po_line_no: np.ndarray, rank: np.ndarray) -> pa.Table:
+    cat, n_wh = co.cat, co.n_wh
+    po, r = co.sim.po_lines, co.sim.receipts
+    line = r["po_line"]
+    sku, wh = po["series"][line] // n_wh, po["series"][line] % n_wh
+    supplier = cat.skus.supplier[sku]
+    order = np.lexsort((sku, wh, supplier, r["day"]))
+    day, line = r["day"][order], line[order]
+    _, seq, line_no = number_documents(day, boundaries(day, supplier[order], wh[order]))
+    cols = {
+        "receipt_id": doc_ids("RK", cat.cal.yyyymmdd[day], seq),
+        "line_no": line_no,
+        "receipt_date": dates(cat, day),
+        "sku": text(cat.skus.ids, sku[order]),
+        "warehouse_id": text(cat.warehouses.ids, wh[order]),
+        "received_qty": r["qty"][order],
+        "po_id": po_id.take(pa.array(rank[line])),
+        "po_line_no": po_line_no[rank[line]],
+        "supplier_id": text(cat.suppliers.ids, supplier[order]),
+        "unit_cost": po["unit_cost"][line],
+        "currency": text(CURRENCIES, po["currency"][line]),
+    }
+    if co.lang == "zh":
+        cols["unit_factor"] = np.ones(len(day), dtype=np.int64)
+    return pa.table(cols)
+
+
+def movements_table(co: Company) -> pa.Table:
+    """Other stock movements, one document per day, type, warehouse (and counterpart for transfers)."""
+    cat, lang, n_wh = co.cat, co.lang, co.n_wh
+    m = co.sim.movements
+    sku, wh = m["series"] // n_wh, m["series"] % n_wh
+    order = np.lexsort((sku, m["counterpart"], wh, m["type"], m["day"]))
+    day, kind, sku, wh = m["day"][order], m["type"][order], sku[order], wh[order]
+    counterpart, qty = m["counterpart"][order], m["qty"][order]
+    _, seq, line_no = number_documents(day * 8 + kind, boundaries(day, kind, wh, counterpart))
+    parts, position, offset = [], np.zeros(len(day), dtype=np.int64), 0
+    for k, prefix in enumerate(MOVEMENT_PREFIX):
+        rows = np.flatnonzero(kind == k)
+        parts.append(doc_ids(prefix, cat.cal.yyyymmdd[day[rows]], seq[rows]))
+        position[rows] = offset + np.arange(len(rows))
+        offset += len(rows)
+    ids = pa.concat_arrays(parts).take(pa.array(position))
+    reason = np.where(kind == 0, (qty > 0).astype(np.int64), kind.astype(np.int64) + 1)
+    return pa.table(
+        {
+            "movement_id": ids,
+            "line_no": line_no,
+            "movement_date": dates(cat, day),
+            "sku": text(cat.skus.ids, sku),
+            "warehouse_id": text(cat.warehouses.ids, wh),
+            "movement_type": text(MOVEMENT_NAMES[lang], kind),
+            "qty": qty,
+            "counterpart_warehouse_id": text(
+                cat.warehouses.ids, np.maximum(counterpart, 0), mask=counterpart < 0
+            ),
+            "unit_cost": np.round(m["unit_cost"][order], 4),
+            "reason": text(MOVEMENT_REASONS[lang], reason),
+        }
+    )
+
+
+def snapshots_table(co: Company, rng: np.random.Generator) -> pa.Table:
+    """Opening, month-end and final on-hand, with the deliberate month-end count differences."""
+    cat, n_wh = co.cat, co.n_wh
+    snap = co.sim.snapshots
+    qty = snap["qty"].copy()
+    month_end = (snap["day"] >= 0) & (snap["day"] < cat.cal.days - 1)
+    hit = month_end & (rng.random(len(qty)) < SNAPSHOT_ERROR_SHARE)
+    delta = rng.integers(1, 4, len(qty)) * np.where(rng.random(len(qty)) < 0.6, -1, 1)
+    qty[hit] = np.maximum(qty[hit] + delta[hit], 0)
+    unit_cost = np.round(snap["unit_cost"], 4)
+    return pa.table(
+        {
+            "snapshot_date": dates(cat, snap["day"]),
+            "sku": text(cat.skus.ids, snap["series"] // n_wh),
+            "warehouse_id": text(cat.warehouses.ids, snap["series"] % n_wh),
+            "on_hand_qty": qty,
+            "unit_cost": unit_cost,
+            "stock_value": np.round(qty * unit_cost, 2),
+            "currency": pa.array([BASE_CURRENCY] * len(qty), pa.string()),
+        }
+    )

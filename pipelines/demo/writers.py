@@ -1,0 +1,501 @@
+"""Write extract tables as an ERP would export them: file names, headers, encodings, title rows.
+
+English files carry the canonical column names of ``pipelines.extracts.schema`` and the run's end
+date in the name (``sales_orders_20251231.csv``); CSVs are UTF-8. Chinese files imitate U8-style
+report exports: fixed Chinese file names and headers, a title row and a filter row above the header,
+a ``合计`` row with the sums of the quantity columns at the bottom, GB18030-encoded CSVs with CRLF
+line ends, and real date cells in the workbooks.
+
+Every file is written under a temporary dot-name in the output folder and moved into place with
+``os.replace``, so a folder watcher never sees half a file. Workbooks are rewritten with fixed zip
+timestamps and document properties so that the same inputs give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+from openpyxl import Workbook
+
+XLSX_MAX_ROWS = 1_000_000
+TOTAL_LABEL = "合计"
+CSV_BATCH_ROWS = 500_000
+
+
+@dataclass(frozen=True)
+class Layout:
+    kind: str
+    fmt: str  # "csv" or "xlsx"
+    zh_file: str
+    zh_title: str
+    zh_headers: dict[str, str]  # canonical column -> Chinese header, in file order
+    sums: tuple[str, ...] = ()  # canonical columns summed on the 合计 row
+    period: str | None = "日期"  # label of the date range in the filter row (None: a master list)
+    scope: str = "仓库: 全部"  # the other filter shown in the filter row
+
+
+def _h(*pairs: str) -> dict[str, str]:
+    return dict(zip(pairs[::2], pairs[1::2], strict=True))
+
+
+LAYOUTS: dict[str, Layout] = {
+    layout.kind: layout
+    for layout in (
+        Layout(
+            "warehouses",
+            "xlsx",
+            "仓库档案.xlsx",
+            "仓库档案",
+            _h("warehouse_id", "仓库编码", "warehouse_name", "仓库名称", "city", "城市", "region", "地区"),
+            period=None,
+            scope="状态: 全部",
+        ),
+        Layout(
+            "suppliers",
+            "csv",
+            "供应商档案.csv",
+            "供应商档案",
+            _h(
+                "supplier_id",
+                "供应商编码",
+                "supplier_name",
+                "供应商名称",
+                "country",
+                "国家",
+                "currency",
+                "币种",
+                "lead_time_days",
+                "供货周期",
+                "moq",
+                "最小订货量",
+                "order_days",
+                "订货日",
+            ),
+            period=None,
+            scope="状态: 全部",
+        ),
+        Layout(
+            "items",
+            "xlsx",
+            "存货档案.xlsx",
+            "存货档案",
+            _h(
+                "sku",
+                "存货编码",
+                "sku_name",
+                "存货名称",
+                "spec",
+                "规格型号",
+                "category",
+                "存货分类编码",
+                "category_name",
+                "存货分类名称",
+                "brand",
+                "品牌",
+                "uom",
+                "主计量单位",
+                "unit_cost",
+                "参考成本",
+                "unit_price",
+                "参考售价",
+                "currency",
+                "币种",
+                "supplier_id",
+                "主供应商编码",
+                "moq",
+                "最小订货量",
+                "pack_size",
+                "批量增量",
+                "max_order_qty",
+                "最大订货量",
+                "lead_time_days",
+                "固定提前期",
+                "safety_stock_qty",
+                "安全库存",
+                "min_qty",
+                "最低库存",
+                "max_qty",
+                "最高库存",
+                "status",
+                "状态",
+                "launch_date",
+                "启用日期",
+                "discontinued_date",
+                "停用日期",
+            ),
+            period=None,
+            scope="存货分类: 全部",
+        ),
+        Layout(
+            "fx_rates",
+            "xlsx",
+            "汇率表.xlsx",
+            "汇率表",
+            _h("rate_date", "日期", "currency", "币种", "rate", "汇率", "base_currency", "本位币"),
+            scope="币种: 全部",
+        ),
+        Layout(
+            "promotions",
+            "xlsx",
+            "促销活动.xlsx",
+            "促销活动",
+            _h(
+                "promo_id",
+                "活动编号",
+                "sku",
+                "存货编码",
+                "warehouse_id",
+                "仓库编码",
+                "start_date",
+                "开始日期",
+                "end_date",
+                "结束日期",
+                "discount_pct",
+                "折扣(%)",
+                "promo_type",
+                "活动类型",
+            ),
+        ),
+        Layout(
+            "purchase_orders",
+            "csv",
+            "采购订单明细.csv",
+            "采购订单明细表",
+            _h(
+                "po_id",
+                "订单编号",
+                "line_no",
+                "行号",
+                "order_date",
+                "订单日期",
+                "supplier_id",
+                "供应商编码",
+                "sku",
+                "存货编码",
+                "warehouse_id",
+                "仓库编码",
+                "ordered_qty",
+                "数量",
+                "expected_date",
+                "计划到货日期",
+                "unit_cost",
+                "原币无税单价",
+                "currency",
+                "币种",
+                "unit_factor",
+                "换算率",
+                "line_status",
+                "行状态",
+            ),
+            sums=("ordered_qty",),
+        ),
+        Layout(
+            "receipts",
+            "csv",
+            "采购入库单列表.csv",
+            "采购入库单列表",
+            _h(
+                "receipt_id",
+                "入库单号",
+                "line_no",
+                "行号",
+                "receipt_date",
+                "入库日期",
+                "sku",
+                "存货编码",
+                "warehouse_id",
+                "仓库编码",
+                "received_qty",
+                "数量",
+                "po_id",
+                "订单号",
+                "po_line_no",
+                "订单行号",
+                "supplier_id",
+                "供应商编码",
+                "unit_cost",
+                "原币无税单价",
+                "currency",
+                "币种",
+                "unit_factor",
+                "换算率",
+            ),
+            sums=("received_qty",),
+        ),
+        Layout(
+            "sales_orders",
+            "csv",
+            "销售订单执行明细.csv",
+            "销售订单执行明细表",
+            _h(
+                "order_id",
+                "订单号",
+                "line_no",
+                "行号",
+                "order_date",
+                "订单日期",
+                "sku",
+                "存货编码",
+                "warehouse_id",
+                "仓库编码",
+                "ordered_qty",
+                "数量",
+                "shipped_qty",
+                "累计出库数量",
+                "ship_date",
+                "出库日期",
+                "requested_date",
+                "预发货日期",
+                "customer_id",
+                "客户编码",
+                "customer_name",
+                "客户名称",
+                "unit_price",
+                "无税单价",
+                "currency",
+                "币种",
+                "unit_factor",
+                "换算率",
+                "line_status",
+                "行状态",
+            ),
+            sums=("ordered_qty", "shipped_qty"),
+        ),
+        Layout(
+            "stock_snapshots",
+            "csv",
+            "现存量月末快照.csv",
+            "现存量月末快照",
+            _h(
+                "snapshot_date",
+                "结存日期",
+                "sku",
+                "存货编码",
+                "warehouse_id",
+                "仓库编码",
+                "on_hand_qty",
+                "结存数量",
+                "unit_cost",
+                "结存单价",
+                "stock_value",
+                "结存金额",
+                "currency",
+                "币种",
+            ),
+            sums=("on_hand_qty", "stock_value"),
+            period="结存日期",
+        ),
+        Layout(
+            "stock_movements",
+            "csv",
+            "其他出入库明细.csv",
+            "其他出入库明细表",
+            _h(
+                "movement_id",
+                "单据号",
+                "line_no",
+                "行号",
+                "movement_date",
+                "单据日期",
+                "sku",
+                "存货编码",
+                "warehouse_id",
+                "仓库编码",
+                "movement_type",
+                "业务类型",
+                "qty",
+                "数量",
+                "counterpart_warehouse_id",
+                "对方仓库",
+                "unit_cost",
+                "单位成本",
+                "reason",
+                "备注",
+            ),
+            sums=("qty",),
+        ),
+    )
+}
+
+
+def file_name(layout: Layout, lang: str, end: date) -> str:
+    return layout.zh_file if lang == "zh" else f"{layout.kind}_{end:%Y%m%d}.{layout.fmt}"
+
+
+@dataclass
+class _Totals:
+    """Running sums of the 合计 columns over the batches of a file."""
+
+    columns: tuple[str, ...]
+    values: dict[str, float]
+
+    @classmethod
+    def of(cls, columns: tuple[str, ...]) -> _Totals:
+        return cls(columns, dict.fromkeys(columns, 0.0))
+
+    def add(self, table: pa.Table) -> None:
+        for c in self.columns:
+            self.values[c] += pc.sum(table[c]).as_py() or 0
+
+    def row(self, canonical: list[str]) -> list[str]:
+        out = [TOTAL_LABEL] + [""] * (len(canonical) - 1)
+        for i, c in enumerate(canonical):
+            if c in self.values and i > 0:
+                v = round(self.values[c], 2)
+                out[i] = str(int(v)) if float(v).is_integer() else str(v)
+        return out
+
+
+def write_extract(
+    out_dir: Path, layout: Layout, lang: str, batches: Iterable[pa.Table], start: date, end: date
+) -> tuple[Path, int]:
+    """Write one extract file atomically; returns its path and the number of data rows."""
+    path = out_dir / file_name(layout, lang, end)
+    tmp = out_dir / f".{path.name}.tmp"
+    banner = _banner(layout, start, end) if lang == "zh" else None
+    try:
+        if layout.fmt == "xlsx":
+            rows = _write_xlsx(tmp, layout, lang, pa.concat_tables(list(batches)), banner, end)
+        else:
+            rows = _write_csv(tmp, layout, lang, batches, banner)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path, rows
+
+
+def _banner(layout: Layout, start: date, end: date) -> tuple[str, str]:
+    if layout.period is None:
+        return layout.zh_title, f"查询日期: {end:%Y-%m-%d}  {layout.scope}"
+    first = start - timedelta(days=1) if layout.kind == "stock_snapshots" else start
+    return layout.zh_title, f"{layout.period}: {first:%Y-%m-%d} 至 {end:%Y-%m-%d}  {layout.scope}"
+
+
+def _headers(layout: Layout, lang: str, columns: list[str]) -> list[str]:
+    return [layout.zh_headers[c] for c in columns] if lang == "zh" else columns
+
+
+def _ordered(layout: Layout, table: pa.Table) -> pa.Table:
+    return table.select([c for c in layout.zh_headers if c in table.column_names])
+
+
+# ------------------------------------------------------------------------------------------------- CSV
+
+
+def _needs_quoting(table: pa.Table) -> bool:
+    for col in table.columns:
+        if pa.types.is_string(col.type) and pc.any(pc.match_substring_regex(col, r'[,"\r\n]')).as_py():
+            return True
+    return False
+
+
+def _write_csv(
+    tmp: Path, layout: Layout, lang: str, batches: Iterable[pa.Table], banner: tuple[str, str] | None
+) -> int:
+    encoding, eol = ("gb18030", "\r\n") if lang == "zh" else ("utf-8", "\n")
+    totals = _Totals.of(layout.sums)
+    rows = 0
+    columns: list[str] = []
+    with open(tmp, "wb") as f:
+        for batch in batches:
+            batch = _ordered(layout, batch)
+            if not columns:
+                columns = batch.column_names
+                if banner:
+                    f.write(
+                        _plain_rows([[line] + [""] * (len(columns) - 1) for line in banner], eol, encoding)
+                    )
+                f.write(_plain_rows([_headers(layout, lang, columns)], eol, encoding))
+            for start in range(0, batch.num_rows, CSV_BATCH_ROWS):
+                f.write(_csv_bytes(batch.slice(start, CSV_BATCH_ROWS), eol, encoding))
+            totals.add(batch)
+            rows += batch.num_rows
+        if banner and columns:
+            f.write(_plain_rows([totals.row(columns)], eol, encoding))
+    return rows
+
+
+def _csv_bytes(table: pa.Table, eol: str, encoding: str) -> bytes:
+    """CSV text of the rows (no header): pyarrow when no cell needs quotes, else the csv module."""
+    if _needs_quoting(table):
+        return _plain_rows(
+            [[_cell(v) for v in row] for row in zip(*(c.to_pylist() for c in table.columns), strict=True)],
+            eol,
+            encoding,
+        )
+    sink = pa.BufferOutputStream()
+    options = pacsv.WriteOptions(include_header=False, quoting_style="none", eol=eol, batch_size=65536)
+    pacsv.write_csv(table, sink, options)
+    data = sink.getvalue().to_pybytes()
+    return data if encoding == "utf-8" else data.decode("utf-8").encode(encoding)
+
+
+def _cell(v: object) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    return str(v)
+
+
+def _plain_rows(rows: list[list[str]], eol: str, encoding: str) -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator=eol).writerows(rows)
+    return buf.getvalue().encode(encoding)
+
+
+# ------------------------------------------------------------------------------------------------ XLSX
+
+
+def _write_xlsx(
+    tmp: Path, layout: Layout, lang: str, table: pa.Table, banner: tuple[str, str] | None, end: date
+) -> int:
+    table = _ordered(layout, table)
+    if table.num_rows > XLSX_MAX_ROWS:
+        raise ValueError(f"{layout.kind}: {table.num_rows} rows is too many for a workbook")
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title=layout.zh_title if lang == "zh" else layout.kind)
+    columns = table.column_names
+    if banner:
+        for line in banner:
+            ws.append([line])
+    ws.append(_headers(layout, lang, columns))
+    for row in zip(*(c.to_pylist() for c in table.columns), strict=True):
+        ws.append(row)
+    if banner:
+        totals = _Totals.of(layout.sums)
+        totals.add(table)
+        ws.append([None if v == "" else v if i == 0 else float(v) for i, v in enumerate(totals.row(columns))])
+    fixed = datetime(end.year, end.month, end.day)
+    wb.properties.creator = "Stockflow demo"
+    wb.properties.created = fixed
+    wb.save(tmp)
+    _freeze_zip(tmp, fixed)
+    return table.num_rows
+
+
+def _freeze_zip(path: Path, when: datetime) -> None:
+    """Rewrite a workbook with fixed entry timestamps and document dates (openpyxl stamps 'now')."""
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    with zipfile.ZipFile(path) as z:
+        entries = [(info.filename, z.read(info.filename)) for info in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(), data
+                )
+            info = zipfile.ZipInfo(name, date_time=when.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, data)

@@ -1,0 +1,135 @@
+"""One end-to-end run: a generated demo company in tmp_path, the whole job in process, content asserted."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from pipelines import warehouse as wh
+from pipelines.cli import main as cli_main
+from pipelines.demo.generator import DemoConfig, generate_demo
+from pipelines.extracts.schema import KINDS
+from pipelines.runner import format_summary, run_refresh, summarise
+
+
+def _q(settings, sql):
+    with wh.connect(settings.warehouse_path, read_only=True) as conn:
+        return conn.execute(sql).fetchall()
+
+
+@pytest.fixture
+def demo(settings):
+    config = DemoConfig(skus=40, warehouses=2, days=150, seed=11, lang="zh", end_date=date(2025, 6, 30))
+    return generate_demo(settings.inbox, config, progress=False)
+
+
+def test_daily_refresh_end_to_end(settings, demo, capsys):
+    outcome = run_refresh(settings)
+    assert outcome.success, outcome.reason
+
+    # every generated file loaded, none rejected; the inbox is empty and the archive holds them all
+    assert _q(settings, "select status, count(*) from raw._files group by 1") == [("loaded", len(demo.files))]
+    assert list(settings.inbox.iterdir()) == []
+    assert len([p for p in settings.archive.rglob("*") if p.is_file()]) == len(demo.files)
+
+    # raw rows equal what the generator wrote, minus nothing: 合计 rows were dropped and counted
+    for kind, n in demo.rows.items():
+        assert _q(settings, f"select count(*) from raw.{kind}") == [(n,)], kind
+    assert (
+        _q(settings, "select sum(total_rows_dropped) from raw._files where file_name like '%.csv'")[0][0] >= 6
+    )
+
+    # staging: one current row per key, quantities in base units (换算率 applied)
+    sales = pd.DataFrame(
+        _q(settings, "select ordered_qty, shipped_qty, unit_factor from raw.sales_orders"),
+        columns=["ordered_qty", "shipped_qty", "unit_factor"],
+    )
+    expected = (sales["ordered_qty"] * sales["unit_factor"].fillna(1)).sum()
+    staged = _q(
+        settings,
+        "select count(*), sum(ordered_qty), count_if(shipped_qty > ordered_qty) "
+        "from staging.stg_erp__sales_order_lines",
+    )[0]
+    assert staged[0] == demo.rows["sales_orders"]
+    assert staged[1] == pytest.approx(expected)
+    assert staged[2] == 0
+    statuses = {
+        r[0] for r in _q(settings, "select distinct line_status from staging.stg_erp__sales_order_lines")
+    }
+    assert statuses <= {"open", "closed", "cancelled"} and "closed" in statuses
+    types = {
+        r[0] for r in _q(settings, "select distinct movement_type from staging.stg_erp__stock_movements")
+    }
+    assert (
+        {"adjustment", "transfer_in", "transfer_out"}
+        <= types
+        <= set(KINDS["stock_movements"].column("movement_type").allowed)
+    )
+    # lineage: a staged row points at its file and the row a person sees in Excel
+    src = _q(
+        settings, "select _source_file, min(_source_row) from staging.stg_erp__sales_order_lines group by 1"
+    )
+    assert src == [("销售订单执行明细.csv", 4)]  # title row, filter row, header, then data
+
+    text = format_summary(settings, summarise(settings, since=outcome.started_at), outcome)
+    assert f"{len(demo.files)} loaded" in text and "sales_orders" in text
+
+
+def test_second_run_skips_known_files_applies_corrections_and_quarantines_bad_ones(settings, demo):
+    assert run_refresh(settings).success
+    first = _q(
+        settings,
+        "select order_id, line_no, ordered_qty from staging.stg_erp__sales_order_lines "
+        "order by order_id, line_no limit 1",
+    )[0]
+    # the same export again, a corrected re-export of one line, and a broken file
+    for path in demo.files:
+        archived = next(settings.archive.rglob(path.name))
+        (settings.inbox / path.name).write_bytes(archived.read_bytes())
+    sku, wh_id = _q(
+        settings,
+        "select sku, warehouse_id from staging.stg_erp__sales_order_lines "
+        f"where order_id = '{first[0]}' and line_no = '{first[1]}'",
+    )[0]
+    (settings.inbox / "sales_orders_correction.csv").write_text(
+        "order_id,line_no,order_date,sku,warehouse_id,ordered_qty,shipped_qty\n"
+        f"{first[0]},{first[1]},2025-06-01,{sku},{wh_id},{first[2] + 5},0\n",
+        encoding="utf-8",
+    )
+    (settings.inbox / "receipts_broken.csv").write_text(
+        "receipt_id,receipt_date,sku,warehouse_id,received_qty\nR-X,2025-06-01,NO-SUCH-SKU,W01,-1\n",
+        encoding="utf-8",
+    )
+
+    outcome = run_refresh(settings)
+    assert outcome.success, outcome.reason
+    statuses = dict(
+        _q(
+            settings,
+            f"select status, count(*) from raw._files where processed_at >= "
+            f"'{outcome.started_at}' group by 1",
+        )
+    )
+    assert statuses == {"duplicate": len(demo.files), "loaded": 1, "rejected": 1}
+    now = _q(
+        settings,
+        "select ordered_qty, _source_file from staging.stg_erp__sales_order_lines "
+        f"where order_id = '{first[0]}' and line_no = '{first[1]}'",
+    )
+    assert now == [(first[2] + 5, "sales_orders_correction.csv")]
+    assert _q(settings, "select count(*) from staging.stg_erp__sales_order_lines") == [
+        (demo.rows["sales_orders"],)
+    ]
+    report = (settings.quarantine / "receipts_broken.csv.report.md").read_text(encoding="utf-8")
+    assert "NO-SUCH-SKU" in report and "must not be negative" in report
+
+
+def test_run_failure_exits_nonzero_with_one_line_reason(settings, demo, monkeypatch, capsys):
+    settings.warehouse_path.mkdir(parents=True)  # a folder where the warehouse file should be
+    monkeypatch.setenv("STOCKFLOW_WAREHOUSE_PATH", str(settings.warehouse_path))
+    assert cli_main(["run"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("stockflow run failed: step erp__")
+    assert len(demo.files) == len(list(settings.inbox.iterdir()))  # nothing moved, nothing lost

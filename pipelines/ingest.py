@@ -225,7 +225,7 @@ def ingest_file(
         total_rows_dropped=validation.total_rows_dropped,
         encoding=validation.encoding,
         sheets=validation.sheet_names,
-        message=f"{validation.total_rows_dropped} total row(s) dropped",
+        message="; ".join([f"{validation.total_rows_dropped} total row(s) dropped", *validation.notes]),
     )
     load_id, superseded = wh.load_rows(conn, kind, validation.rows, entry)
     target = _move(path, _free_destination(archive_dir, path.name, sha))

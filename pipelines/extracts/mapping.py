@@ -72,6 +72,8 @@ class HeaderMap:
         stripped = strip_unit(label)
         if stripped is not None and stripped in aliases:
             return aliases[stripped], self.ranks[kind][stripped], False
+        if "/" in header:  # Odoo exports nested fields as "Order Lines/Product": try the last part
+            return self.lookup(kind, header.rsplit("/", 1)[1])
         return None
 
     @cached_property

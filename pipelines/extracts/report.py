@@ -63,6 +63,8 @@ def render_report(validation: FileValidation, moved_to: Path) -> str:
         if mapping.conflicts:
             lines += ["", *[f"- {c}" for c in mapping.conflicts]]
         lines.append("")
+    if validation.notes:
+        lines += ["## Notes", "", *[f"- {n}" for n in validation.notes], ""]
     if validation.skipped_sheets:
         lines += ["## Sheets skipped", "", *[f"- {s}" for s in validation.skipped_sheets], ""]
     lines += [

@@ -159,7 +159,12 @@ _register(
         references={"sku": "items", "warehouse_id": "warehouses"},
         columns=(
             _c("order_id", STRING, True, "Sales order number (单据号)."),
-            _c("line_no", STRING, False, "Line number within the order (行号).", default="1"),
+            _c(
+                "line_no",
+                STRING,
+                False,
+                "Line number within the order (行号); when missing, the line's position within its document in the file.",
+            ),
             _c("order_date", DATE, True, "Order date (单据日期)."),
             _c("sku", STRING, True, "SKU code."),
             _c("warehouse_id", STRING, True, "Shipping warehouse."),
@@ -198,7 +203,12 @@ _register(
         references={"sku": "items", "warehouse_id": "warehouses"},
         columns=(
             _c("po_id", STRING, True, "Purchase order number."),
-            _c("line_no", STRING, False, "Line number within the PO.", default="1"),
+            _c(
+                "line_no",
+                STRING,
+                False,
+                "Line number within the PO; when missing, the line's position within its document in the file.",
+            ),
             _c("order_date", DATE, True, "PO date."),
             _c("supplier_id", STRING, True, "Supplier code."),
             _c("sku", STRING, True, "SKU code."),
@@ -227,7 +237,12 @@ _register(
         references={"sku": "items", "warehouse_id": "warehouses"},
         columns=(
             _c("receipt_id", STRING, True, "Receipt document number."),
-            _c("line_no", STRING, False, "Line number.", default="1"),
+            _c(
+                "line_no",
+                STRING,
+                False,
+                "Line number; when missing, the line's position within its document in the file.",
+            ),
             _c("receipt_date", DATE, True, "Date the goods were received."),
             _c("sku", STRING, True, "SKU code."),
             _c("warehouse_id", STRING, True, "Receiving warehouse."),
@@ -272,7 +287,12 @@ _register(
         references={"sku": "items", "warehouse_id": "warehouses"},
         columns=(
             _c("movement_id", STRING, True, "Document number."),
-            _c("line_no", STRING, False, "Line number.", default="1"),
+            _c(
+                "line_no",
+                STRING,
+                False,
+                "Line number; when missing, the line's position within its document in the file.",
+            ),
             _c("movement_date", DATE, True, "Date of the movement."),
             _c("sku", STRING, True, "SKU code."),
             _c("warehouse_id", STRING, True, "Warehouse whose stock changes."),

@@ -7,7 +7,9 @@ the file), the offending value and the reason.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +31,7 @@ from pipelines.extracts.schema import DATE, KINDS, NUMBER, ExtractKind
 ERROR_COLUMNS = ["file", "sheet", "row", "column", "file_column", "value", "reason"]
 MAX_ERRORS_PER_RULE = 10_000
 LINEAGE = ["_source_file", "_source_sheet", "_source_row"]
+_ODOO_DISPLAY_NAME = r"^\[([^\]]+)\]\s.*$"
 
 
 @dataclass
@@ -43,6 +46,7 @@ class FileValidation:
     total_rows_dropped: int = 0
     blank_rows_dropped: int = 0
     encoding: str | None = None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -52,6 +56,21 @@ class FileValidation:
     def sheet_names(self) -> str | None:
         names = [s for s, _ in self.mappings if s]
         return ", ".join(names) or None
+
+
+_TITLE_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+
+
+def date_in_titles(title_lines: list[str]) -> str | None:
+    """The last date written in the rows above the header (a report's as-of or period-end date)."""
+    found = [m for line in title_lines for m in _TITLE_DATE.finditer(line or "")]
+    if not found:
+        return None
+    year, month, day = (int(g) for g in found[-1].groups())
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
 
 
 def _errors(
@@ -152,10 +171,19 @@ def _canonical_frame(
             out[f"_unparsed_{col.name}"] = pd.Series(np.asarray(bad, dtype=bool), index=raw.index)
         else:
             text = values.astype("string").str.strip()
+            if col.name == "sku":
+                # Odoo exports products as "[FURN_001] Desk": the code in brackets is the SKU.
+                text = text.str.replace(_ODOO_DISPLAY_NAME, r"\1", regex=True)
             if col.allowed is not None:
                 text = map_values(kind.name, col.name, text, header_map).astype("string")
             out[col.name] = text
     frame = pd.DataFrame(out, index=raw.index)
+    if "line_no" in kind.key:
+        # No line number exported (Odoo, many list reports): number lines within their document in file order.
+        missing = frame["line_no"].isna()
+        if missing.any():
+            position = frame.groupby(kind.key[0], dropna=False).cumcount() + 1
+            frame.loc[missing, "line_no"] = position[missing].astype("string")
     frame["_source_file"] = file
     frame["_source_sheet"] = sheet.sheet
     frame["_source_row"] = rows.astype("int64")
@@ -307,6 +335,13 @@ def validate_file(
         if len(sheets) > 1 and not mapped_required:
             result.skipped_sheets.append(f"{sheet.sheet}: no {kind.name} columns")
             continue
+        if mapping.missing_required == ["snapshot_date"]:
+            # 即时库存 / 收发存 reports carry their date in the title ("截止日期：2025-06-30"), not a column.
+            title_date = date_in_titles(sheet.title_lines)
+            if title_date is not None:
+                sheet.frame["snapshot_date"] = title_date
+                mapping = map_headers(list(sheet.frame.columns), kind.name, header_map)
+                result.notes.append(f"snapshot_date {title_date} taken from the title rows above the header")
         result.mappings.append((sheet.sheet, mapping))
         result.total_rows_dropped += len(sheet.total_rows_dropped)
         result.blank_rows_dropped += sheet.blank_rows_dropped

@@ -337,3 +337,50 @@ def test_raw_tables_match_the_contract(settings):
                 ).fetchall()
             ]
             assert cols == kind.column_names + list(wh.LINEAGE_COLUMNS)
+
+
+def test_odoo_style_export_without_line_numbers(settings, header_map):
+    write_csv(settings.inbox / "warehouses.csv", ["warehouse_id", "warehouse_name"], [["WH", "Main"]])
+    write_csv(
+        settings.inbox / "product.product.csv",
+        ["Internal Reference", "Name"],
+        [["FURN_001", "Desk"], ["FURN_002", "Chair"]],
+    )
+    write_csv(
+        settings.inbox / "sale.order.line.csv",
+        [
+            "Order Reference",
+            "Order Lines/Product",
+            "Order Lines/Quantity",
+            "Order Lines/Delivered Quantity",
+            "Order Date",
+            "Warehouse",
+        ],
+        [
+            ["S00012", "[FURN_001] Desk", 3, 3, "2025-06-02 10:22:11", "WH"],
+            ["S00012", "[FURN_002] Chair", 4, 2, "2025-06-02 10:22:11", "WH"],
+        ],
+    )
+    _run(settings, header_map, "warehouses", "items", "sales_orders")
+    assert _query(
+        settings,
+        "select order_id, line_no, sku, ordered_qty, shipped_qty, order_date::varchar "
+        "from raw.sales_orders order by line_no",
+    ) == [
+        ("S00012", "1", "FURN_001", 3.0, 3.0, "2025-06-02"),
+        ("S00012", "2", "FURN_002", 4.0, 2.0, "2025-06-02"),
+    ]
+
+
+def test_stock_report_dated_in_its_title(settings, header_map):
+    _load_masters(settings, header_map)
+    path = settings.inbox / "即时库存.csv"
+    path.write_text(
+        "即时库存查询\n截止日期：2025年6月30日\n物料编码,仓库,库存量\nA1,W01,12\nB2,W02,0\n合计,,12\n",
+        encoding="gb18030",
+    )
+    (result,) = _run(settings, header_map, "stock_snapshots")
+    assert [o.status for o in result.outcomes] == ["loaded"], result.outcomes
+    assert _query(
+        settings, "select snapshot_date::varchar, sku, on_hand_qty from raw.stock_snapshots order by sku"
+    ) == [("2025-06-30", "A1", 12.0), ("2025-06-30", "B2", 0.0)]

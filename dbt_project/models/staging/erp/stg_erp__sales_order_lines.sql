@@ -13,14 +13,14 @@ renamed as (
         customer_id,
         customer_name,
         ordered_qty * coalesce(unit_factor, 1) as ordered_qty,
-        coalesce(shipped_qty, 0) * coalesce(unit_factor, 1) as shipped_qty,
+        shipped_qty * coalesce(unit_factor, 1) as shipped_qty,
         ship_date,
         requested_date,
         unit_price / coalesce(nullif(unit_factor, 0), 1) as unit_price,
         unit_cost / coalesce(nullif(unit_factor, 0), 1) as unit_cost,
         upper(coalesce(currency, '{{ var("base_currency") }}')) as currency,
         coalesce(unit_factor, 1) as unit_factor,
-        coalesce(line_status, case when coalesce(shipped_qty, 0) >= ordered_qty then 'closed' else 'open' end)
+        coalesce(line_status, case when shipped_qty >= ordered_qty then 'closed' else 'open' end)
             as line_status,
         _source_file,
         _source_sheet,

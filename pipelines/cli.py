@@ -70,7 +70,9 @@ def _cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
     print(
         f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={settings.dagster_home}); Ctrl-C stops it."
     )
-    return subprocess.call(cmd, cwd=REPO_ROOT)
+    # the venv's bin first, so dbt and dagster's subprocesses are found without activating the venv
+    env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
+    return subprocess.call(cmd, cwd=REPO_ROOT, env=env)
 
 
 def _cmd_contract(args: argparse.Namespace, settings: Settings) -> int:

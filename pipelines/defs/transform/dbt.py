@@ -13,7 +13,8 @@ from pipelines.defs.resources import StockflowResource
 from pipelines.settings import DBT_PROJECT_DIR
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-dbt_project.prepare_if_dev()
+# Parsed here rather than by prepare_if_dev(): the CLI, tests and CI load this module directly too,
+# and ensure_manifest only re-parses when a dbt file changed.
 ensure_manifest(Path(dbt_project.project_dir))
 
 

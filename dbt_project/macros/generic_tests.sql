@@ -7,9 +7,9 @@ group by {{ combination_of_columns | join(', ') }}
 having count(*) > 1
 {% endtest %}
 
-{% test expression_is_true(model, expression, where=none) %}
+{# Rows where the expression is false fail; on a column, the expression may use that column's name. #}
+{% test expression_is_true(model, expression, column_name=none) %}
 select *
 from {{ model }}
 where not ({{ expression }})
-{%- if where %} and ({{ where }}){% endif %}
 {% endtest %}

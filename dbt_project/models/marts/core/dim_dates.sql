@@ -1,9 +1,9 @@
-{# One row per day over the span of the data (see int_data_date_bounds). #}
+{# One row per day over the span of the data (see int_data_date_bounds); date_spine's end is exclusive. #}
 with spine as (
     {{ dbt.date_spine(
         'day',
         "(select first_date from " ~ ref('int_data_date_bounds') ~ ")",
-        "(select last_date from " ~ ref('int_data_date_bounds') ~ ")"
+        dbt.dateadd('day', 1, "(select last_date from " ~ ref('int_data_date_bounds') ~ ")")
     ) }}
 ),
 

@@ -6,6 +6,7 @@ import dagster as dg
 
 from pipelines.defs.automation import build_schedule, daily_refresh_job, inbox_sensor
 from pipelines.defs.ingest.assets import ingest_assets
+from pipelines.defs.publish.assets import bi_marts
 from pipelines.defs.resources import StockflowResource
 from pipelines.defs.transform.dbt import dbt_resource, warehouse_dbt_assets
 from pipelines.settings import Settings
@@ -14,7 +15,7 @@ from pipelines.settings import Settings
 def build_definitions(settings: Settings) -> dg.Definitions:
     settings.export_env()
     return dg.Definitions(
-        assets=[*ingest_assets, warehouse_dbt_assets],
+        assets=[*ingest_assets, warehouse_dbt_assets, bi_marts],
         jobs=[daily_refresh_job],
         schedules=[build_schedule(settings)],
         sensors=[inbox_sensor],

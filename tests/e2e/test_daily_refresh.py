@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+import subprocess
+import sys
+from datetime import date, timedelta
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -133,3 +136,67 @@ def test_run_failure_exits_nonzero_with_one_line_reason(settings, demo, monkeypa
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("stockflow run failed: step erp__")
     assert len(demo.files) == len(list(settings.inbox.iterdir()))  # nothing moved, nothing lost
+
+
+def test_bi_reader_holding_the_published_file_never_blocks_a_run(settings, demo):
+    assert run_refresh(settings).success
+    published = settings.exports / "bi" / "stockflow.duckdb"
+    marts = _q(
+        settings,
+        "select table_name from information_schema.tables where table_schema = 'marts' "
+        "and table_type = 'BASE TABLE' order by 1",
+    )
+    assert marts, "no marts were built"
+    reader = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import duckdb, sys\n"
+                "c = duckdb.connect(sys.argv[1], read_only=True)\n"
+                "print(c.execute('select count(*) from marts.dim_dates').fetchall()[0][0], flush=True)\n"
+                "sys.stdin.readline()\n"
+                "print(c.execute('select count(*) from marts.dim_dates').fetchall()[0][0], flush=True)\n"
+            ),
+            str(published),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        days_before = int(reader.stdout.readline())
+        # a later export adds a day of sales; the run rebuilds and republishes while the reader holds the file
+        last = _q(settings, "select max(date_day) from marts.dim_dates")[0][0]
+        sku, wh_id = _q(settings, "select sku, warehouse_id from staging.stg_erp__sales_order_lines limit 1")[
+            0
+        ]
+        next_day = (last + timedelta(days=1)).isoformat()
+        (settings.inbox / "sales_orders_next_day.csv").write_text(
+            "order_id,line_no,order_date,sku,warehouse_id,ordered_qty,shipped_qty,ship_date\n"
+            f"SO-NEXT,1,{next_day},{sku},{wh_id},1,1,{next_day}\n",
+            encoding="utf-8",
+        )
+        outcome = run_refresh(settings)
+        assert outcome.success, outcome.reason
+        reader.stdin.write("\n")
+        reader.stdin.flush()
+        assert int(reader.stdout.readline()) == days_before  # the reader still sees its complete old copy
+    finally:
+        reader.stdin.close()
+        reader.wait(timeout=30)
+    with duckdb.connect(str(published), read_only=True) as fresh:
+        assert fresh.execute("select count(*) from marts.dim_dates").fetchall()[0][0] == days_before + 1
+        tables = {
+            r[0]
+            for r in fresh.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts'"
+            ).fetchall()
+        }
+    assert tables == {m[0] for m in marts}
+    parquet = sorted(p.stem for p in (settings.exports / "bi" / "parquet").glob("*.parquet"))
+    assert parquet == sorted(tables)
+    assert (
+        duckdb.sql(f"select count(*) from '{settings.exports}/bi/parquet/dim_dates.parquet'").fetchall()[0][0]
+        == days_before + 1
+    )

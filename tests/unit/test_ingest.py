@@ -384,3 +384,30 @@ def test_stock_report_dated_in_its_title(settings, header_map):
     assert _query(
         settings, "select snapshot_date::varchar, sku, on_hand_qty from raw.stock_snapshots order by sku"
     ) == [("2025-06-30", "A1", 12.0), ("2025-06-30", "B2", 0.0)]
+
+
+def test_second_run_waits_then_fails_clearly_while_the_first_holds_the_run_lock(settings):
+    from pipelines.runner import RunBusyError, run_lock
+
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import fcntl, sys, time\n"
+                "fh = open(sys.argv[1], 'a+'); fcntl.flock(fh, fcntl.LOCK_EX); print('held', flush=True); time.sleep(2)"
+            ),
+            str(settings.home / ".stockflow-run.lock"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        quick = type(settings)(**{**settings.__dict__, "lock_timeout_seconds": 0.3})
+        with pytest.raises(RunBusyError, match="another Stockflow run"), run_lock(quick):
+            pass
+        with run_lock(settings):  # waits for the first run to finish, then proceeds
+            assert holder.poll() is not None
+    finally:
+        holder.wait(timeout=30)

@@ -27,6 +27,9 @@ def test_definitions_load_and_resolve(settings):
     # each ingest asset carries a blocking contract check
     checks = {(c.asset_key.to_user_string(), c.name) for c in graph.asset_check_keys}
     assert {(f"erp/{k}", "rows_meet_contract") for k in KINDS} <= checks
+    from pipelines.defs.ingest.assets import ingest_assets
+
+    assert all(spec.blocking for a in ingest_assets for spec in a.check_specs)
     # dbt data tests surface as asset checks too
     assert ("staging/stg_erp__items", "unique_stg_erp__items_sku") in checks
 

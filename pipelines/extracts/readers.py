@@ -350,12 +350,48 @@ def header_labels(cells: list[str | None]) -> list[str]:
     return labels
 
 
+def combine_header_rows(above: list[str | None], below: list[str | None]) -> list[str | None] | None:
+    """Labels of a merged two-row header, or None when the two rows are not one.
+
+    Reports such as 收发存汇总表 put group labels (期初, 收入, 发出, 结存) in merged cells over repeated
+    sub-labels (数量, 金额); a label merged down over both rows (存货编码) stands alone. A group label
+    carries across the blank cells of its merged span, giving 期初数量, 期初金额, ..., 结存数量.
+    """
+    subs = [c for c in below if c]
+    groups = [c for c in above if c]
+    if len(subs) < 2 or len(groups) < 2 or len(set(subs)) == len(subs):
+        return None  # no repeated sub-labels: not a two-row header
+    if any(_NUMERIC_CELL.fullmatch(c) for c in subs + groups):
+        return None
+    combined: list[str | None] = []
+    group: str | None = None
+    for top, sub in zip(above, below, strict=False):
+        if top and sub:
+            group = top
+            combined.append(top + sub)
+        elif top:
+            group = None  # a label merged down over both rows
+            combined.append(top)
+        elif sub:
+            combined.append(group + sub if group else sub)
+        else:
+            group = None
+            combined.append(None)
+    return combined
+
+
 def _build_sheet(
     grid: pd.DataFrame, rows: np.ndarray, header_index: int, sheet: str | None, encoding: str | None
 ) -> RawSheet:
     """Cut the table below the header row: drop blank columns, blank rows and total rows."""
     head = _head_rows(grid)
     header_cells = head[header_index]
+    if header_index + 1 < len(head) and combine_header_rows(header_cells, head[header_index + 1]):
+        header_index += 1  # the detected row was the group row of a two-row header
+    if header_index > 0:
+        combined = combine_header_rows(head[header_index - 1], head[header_index])
+        if combined:
+            header_cells = combined
     labels = header_labels(header_cells)
     data = grid.iloc[header_index + 1 :]
     data = data.set_axis(labels, axis="columns")

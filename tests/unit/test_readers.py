@@ -383,3 +383,55 @@ def test_extract_modules_import_neither_dagster_nor_duckdb() -> None:
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_two_row_merged_header_of_a_stock_report(tmp_path):
+    """收发存汇总表: 期初/收入/发出/结存 merged over 数量/金额; the balance lands on 结存数量."""
+    import openpyxl
+
+    from pipelines.extracts.mapping import load_header_map
+    from pipelines.extracts.validate import validate_file
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["收发存汇总表"])
+    ws.append(["期间：2025-06-01 至 2025-06-30"])
+    ws.append(["存货编码", "存货名称", "仓库", "期初", None, "收入", None, "发出", None, "结存", None])
+    ws.append([None, None, None, "数量", "金额", "数量", "金额", "数量", "金额", "数量", "金额"])
+    for rng in ("D3:E3", "F3:G3", "H3:I3", "J3:K3", "A3:A4", "B3:B4", "C3:C4"):
+        ws.merge_cells(rng)
+    ws.append(["A1", "杯", "W01", 10, 100, 5, 50, 3, 30, 12, 120])
+    ws.append(["合计", None, None, 10, 100, 5, 50, 3, 30, 12, 120])
+    path = tmp_path / "收发存汇总表.xlsx"
+    wb.save(path)
+
+    (sheet,) = read_extract(path, header_hints=load_header_map().all_labels)
+    assert list(sheet.frame.columns) == [
+        "存货编码",
+        "存货名称",
+        "仓库",
+        "期初数量",
+        "期初金额",
+        "收入数量",
+        "收入金额",
+        "发出数量",
+        "发出金额",
+        "结存数量",
+        "结存金额",
+    ]
+    assert sheet.header_row == 4 and list(sheet.source_rows) == [5] and sheet.total_rows_dropped == [6]
+    v = validate_file(path, load_header_map(), {"items": {"A1"}, "warehouses": {"W01"}})
+    assert v.ok
+    row = v.rows.iloc[0]
+    assert (str(row["snapshot_date"].date()), row["on_hand_qty"], row["stock_value"]) == (
+        "2025-06-30",
+        12.0,
+        120.0,
+    )
+
+
+def test_header_rows_that_are_not_a_pair_stay_apart():
+    from pipelines.extracts.readers import combine_header_rows
+
+    assert combine_header_rows(["销售订单执行明细表", None, None], ["订单号", "数量", "金额"]) is None
+    assert combine_header_rows(["期初", None, "期末", None], ["1", "2", "3", "4"]) is None

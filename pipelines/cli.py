@@ -75,6 +75,13 @@ def _cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
     return subprocess.call(cmd, cwd=REPO_ROOT, env=env)
 
 
+def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    from pipelines.status import status_text
+
+    print(status_text(settings))
+    return 0
+
+
 def _cmd_contract(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.extracts.schema import contract_markdown
 
@@ -150,6 +157,12 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(func=_cmd_ui)
+
+    status = sub.add_parser(
+        "status",
+        help="summary of the last run: files loaded and quarantined (and why), published marts, outputs",
+    )
+    status.set_defaults(func=_cmd_status)
 
     contract = sub.add_parser("contract", help="print the extract contract (columns per extract kind)")
     contract.set_defaults(func=_cmd_contract)

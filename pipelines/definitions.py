@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.defs.automation import build_schedule, daily_refresh_job, inbox_sensor
+from pipelines.defs.automation import (
+    build_schedule,
+    daily_refresh_job,
+    inbox_sensor,
+    run_failure_alert_sensor,
+)
 from pipelines.defs.ingest.assets import ingest_assets
 from pipelines.defs.publish.assets import bi_marts
 from pipelines.defs.resources import StockflowResource
@@ -18,7 +23,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         assets=[*ingest_assets, warehouse_dbt_assets, bi_marts],
         jobs=[daily_refresh_job],
         schedules=[build_schedule(settings)],
-        sensors=[inbox_sensor],
+        sensors=[inbox_sensor, run_failure_alert_sensor],
         resources={"stockflow": StockflowResource.from_settings(settings), "dbt": dbt_resource()},
         # One process: DuckDB has one writer per file, and re-importing per step costs ~6 s each.
         executor=dg.in_process_executor,

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipelines import warehouse
+from pipelines.alerts import Alert, raise_alert
 from pipelines.settings import Settings
 
 DAGSTER_YAML = """\
@@ -92,8 +93,12 @@ def _failure_reason(result) -> str:
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             error = event.step_failure_data.error
-            message = (error.message if error else "failed").strip().splitlines()
-            return f"step {event.step_key} failed: {message[0] if message else 'unknown error'}"
+            lines = [line.strip() for line in (error.message if error else "failed").splitlines() if line.strip()]
+            reason = lines[0] if lines else "unknown error"
+            if "Errors parsed from dbt logs:" in lines:  # name the dbt node that failed, not just "dbt failed"
+                parsed = lines[lines.index("Errors parsed from dbt logs:") + 1 :]
+                reason = parsed[0] if parsed else reason
+            return f"step {event.step_key} failed: {reason}"
     return "the run failed (see the Dagster UI or logs for details)"
 
 
@@ -120,6 +125,13 @@ def run_refresh(settings: Settings) -> RunOutcome:
     outcome = RunOutcome(result.success, result.run_id, started_at=started, seconds=time.perf_counter() - t0)
     if not result.success:
         outcome.reason = _failure_reason(result)
+        # CLI runs do not pass through the daemon's run-failure sensor: alert from here.
+        raise_alert(
+            Alert("daily_refresh_job", result.run_id, outcome.reason, source="cli"),
+            settings.alert_log,
+            settings.alert_webhook,
+            settings.alert_format,
+        )
     return outcome
 
 

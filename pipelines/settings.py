@@ -44,6 +44,8 @@ class Settings:
     lock_timeout_seconds: float = 300.0
     inbox_settle_seconds: float = 5.0
     schedule_cron: str = "0 6 * * *"
+    alert_webhook: str | None = None
+    alert_format: str = "auto"
     extra: dict[str, str] = field(default_factory=dict, compare=False)
 
     @classmethod
@@ -70,7 +72,13 @@ class Settings:
             lock_timeout_seconds=_number(env, "STOCKFLOW_LOCK_TIMEOUT_SECONDS", 300.0),
             inbox_settle_seconds=_number(env, "STOCKFLOW_INBOX_SETTLE_SECONDS", 5.0),
             schedule_cron=env.get("STOCKFLOW_SCHEDULE_CRON") or "0 6 * * *",
+            alert_webhook=env.get("STOCKFLOW_ALERT_WEBHOOK") or None,
+            alert_format=(env.get("STOCKFLOW_ALERT_FORMAT") or "auto").lower(),
         )
+
+    @property
+    def alert_log(self) -> Path:
+        return self.home / "alerts.log"
 
     def ensure_dirs(self) -> None:
         for path in (
@@ -110,4 +118,14 @@ SETTINGS_DOC: list[tuple[str, str, str]] = [
     ("STOCKFLOW_LOCK_TIMEOUT_SECONDS", "300", "How long a run waits for the warehouse held by another run."),
     ("STOCKFLOW_INBOX_SETTLE_SECONDS", "5", "A file must be unchanged this long before the sensor takes it."),
     ("STOCKFLOW_SCHEDULE_CRON", "0 6 * * *", "When the daily refresh runs (in STOCKFLOW_TIMEZONE)."),
+    (
+        "STOCKFLOW_ALERT_WEBHOOK",
+        "(none)",
+        "URL posted to when a run fails (every failure is also a line in $STOCKFLOW_HOME/alerts.log).",
+    ),
+    (
+        "STOCKFLOW_ALERT_FORMAT",
+        "auto",
+        "json, wecom or dingtalk message body; auto picks WeCom/DingTalk by the webhook's host, else json.",
+    ),
 ]

@@ -5,6 +5,7 @@ import time
 
 import dagster as dg
 
+from pipelines.alerts import Alert, raise_alert
 from pipelines.defs.resources import StockflowResource
 from pipelines.inbox import InboxEntry, new_inbox_files
 from pipelines.ingest import list_inbox
@@ -46,3 +47,24 @@ def inbox_sensor(context: dg.SensorEvaluationContext, stockflow: StockflowResour
     return dg.RunRequest(
         run_key=run_key, tags={"stockflow/trigger": "inbox", "stockflow/new_files": str(len(new))}
     )
+
+
+@dg.run_failure_sensor(
+    name="run_failure_alert_sensor",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    monitor_all_code_locations=False,
+    description="On any failed run: a line in $STOCKFLOW_HOME/alerts.log and, when STOCKFLOW_ALERT_WEBHOOK is set, "
+    "a message to it (generic JSON, WeCom or DingTalk).",
+)
+def run_failure_alert_sensor(context: dg.RunFailureSensorContext, stockflow: StockflowResource):
+    settings = stockflow.settings
+    error = context.failure_event.message or "the run failed"
+    alert = Alert(
+        job_name=context.dagster_run.job_name,
+        run_id=context.dagster_run.run_id,
+        reason=error.strip().splitlines()[0],
+        source="dagster",
+    )
+    delivery_error = raise_alert(alert, settings.alert_log, settings.alert_webhook, settings.alert_format)
+    if delivery_error:
+        context.log.warning(delivery_error)

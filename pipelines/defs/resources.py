@@ -29,6 +29,9 @@ class StockflowResource(dg.ConfigurableResource):
     header_map_path: str | None = None
     lock_timeout_seconds: float = 300.0
     inbox_settle_seconds: float = 5.0
+    schedule_cron: str = "0 6 * * *"
+    alert_webhook: str | None = None
+    alert_format: str = "auto"
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StockflowResource:
@@ -45,6 +48,9 @@ class StockflowResource(dg.ConfigurableResource):
             header_map_path=str(settings.header_map_path) if settings.header_map_path else None,
             lock_timeout_seconds=settings.lock_timeout_seconds,
             inbox_settle_seconds=settings.inbox_settle_seconds,
+            schedule_cron=settings.schedule_cron,
+            alert_webhook=settings.alert_webhook,
+            alert_format=settings.alert_format,
         )
 
     @property
@@ -62,6 +68,9 @@ class StockflowResource(dg.ConfigurableResource):
             header_map_path=Path(self.header_map_path) if self.header_map_path else None,
             lock_timeout_seconds=self.lock_timeout_seconds,
             inbox_settle_seconds=self.inbox_settle_seconds,
+            schedule_cron=self.schedule_cron,
+            alert_webhook=self.alert_webhook,
+            alert_format=self.alert_format,
         )
 
     def header_map(self) -> HeaderMap:

@@ -128,6 +128,13 @@ def test_second_run_skips_known_files_applies_corrections_and_quarantines_bad_on
     report = (settings.quarantine / "receipts_broken.csv.report.md").read_text(encoding="utf-8")
     assert "NO-SUCH-SKU" in report and "must not be negative" in report
 
+    from pipelines.status import status_text
+
+    status = status_text(settings)
+    assert f"Last run {outcome.run_id[:8]}: SUCCESS" in status
+    assert f"1 loaded, {len(demo.files)} duplicate, 1 rejected" in status.replace("Files in that run: ", "")
+    assert "QUARANTINED receipts_broken.csv (receipts)" in status
+
 
 def test_run_failure_exits_nonzero_with_one_line_reason(settings, demo, monkeypatch, capsys):
     settings.warehouse_path.mkdir(parents=True)  # a folder where the warehouse file should be

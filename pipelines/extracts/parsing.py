@@ -107,7 +107,13 @@ _DATE_FORMATS = (
     "%Y/%m/%d %H:%M",
     "%Y年%m月%d日 %H:%M:%S",
     "%Y年%m月%d日 %H:%M",
+    "%b %d, %Y",  # Jun 2, 2025 (English ERPs' display format)
+    "%B %d, %Y",
+    "%d %b %Y",
+    "%d-%b-%Y",
 )
+# Last resort: a leading year-first date followed by anything (a time zone, a weekday such as 星期一).
+_LEADING_DATE = r"^\s*([0-9]{4}(?:-[0-9]{1,2}-[0-9]{1,2}|/[0-9]{1,2}/[0-9]{1,2}|年[0-9]{1,2}月[0-9]{1,2}日))(?:[T\s].*)?$"
 _COMPACT_DATE = r"[0-9]{8}"  # 20240105
 _EXCEL_SERIAL = r"[0-9]{5}(?:\.[0-9]+)?"
 _EXCEL_SERIAL_RANGE = (20000, 80000)  # 1954-10-03 .. 2119-01-10
@@ -142,6 +148,9 @@ def _parse_distinct_dates(u: pd.Series) -> pd.Series:
     serial = u.str.fullmatch(_EXCEL_SERIAL).fillna(False).astype(bool)
     _fill(result, u[serial], _excel_serials)
     _fill(result, u, _day_month_year)
+    leading = u.str.extract(_LEADING_DATE, expand=False)
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日"):
+        _fill(result, leading, lambda v, fmt=fmt: pd.to_datetime(v, format=fmt, errors="coerce"))
     return result.dt.normalize()
 
 

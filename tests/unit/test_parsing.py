@@ -205,3 +205,13 @@ def test_is_total_label_rejects_other_cells(text: str) -> None:
 def test_total_label_mask_matches_the_scalar_function() -> None:
     cells = ["合 计", None, "Grand Total:", "x", "累计出库数量", "小计"]
     assert total_label_mask(_series(cells)).tolist() == [is_total_label(c) if c else False for c in cells]
+
+
+def test_dates_with_time_zone_weekday_or_english_month_names():
+    values = pd.Series(
+        ["2025-06-02T10:22:00+08:00", "2025年6月2日 星期一", "Jun 2, 2025", "2 Jun 2025", "2025-13-02 x"],
+        dtype=object,
+    )
+    parsed, bad = parse_dates(values)
+    assert [str(d.date()) for d in parsed[:4]] == ["2025-06-02"] * 4
+    assert list(bad) == [False, False, False, False, True]

@@ -395,7 +395,8 @@ def test_second_run_waits_then_fails_clearly_while_the_first_holds_the_run_lock(
             "-c",
             (
                 "import fcntl, sys, time\n"
-                "fh = open(sys.argv[1], 'a+'); fcntl.flock(fh, fcntl.LOCK_EX); print('held', flush=True); time.sleep(2)"
+                "fh = open(sys.argv[1], 'a+'); fcntl.flock(fh, fcntl.LOCK_EX); print('held', flush=True)\n"
+                "time.sleep(2); fcntl.flock(fh, fcntl.LOCK_UN); print('released', flush=True); time.sleep(5)"
             ),
             str(settings.home / ".stockflow-run.lock"),
         ],
@@ -407,7 +408,8 @@ def test_second_run_waits_then_fails_clearly_while_the_first_holds_the_run_lock(
         quick = type(settings)(**{**settings.__dict__, "lock_timeout_seconds": 0.3})
         with pytest.raises(RunBusyError, match="another Stockflow run"), run_lock(quick):
             pass
-        with run_lock(settings):  # waits for the first run to finish, then proceeds
-            assert holder.poll() is not None
+        with run_lock(settings):  # waits for the first run to release the lock, then proceeds
+            assert holder.stdout.readline().strip() == "released"
     finally:
+        holder.kill()
         holder.wait(timeout=30)

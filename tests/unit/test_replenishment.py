@@ -1,0 +1,481 @@
+"""Policy engine: numbers worked by hand, edge cases, and properties over random inputs."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from models_ml.replenishment import (
+    CAPPED_AT_MAX,
+    DEFAULT_CLASS,
+    DONOR_FOR_TRANSFER,
+    HORIZON_EXTENDED,
+    LEAD_TIME_FROM_MASTER,
+    MISSING_LEAD_TIME_FALLBACK,
+    NO_FORECAST,
+    NO_ORDER_DEAD_STOCK,
+    NO_ORDER_DISCONTINUED,
+    NO_ORDER_NO_DEMAND,
+    NO_ORDER_POSITION_SUFFICIENT,
+    ORDER_BELOW_REORDER_POINT,
+    PLAN_COLUMNS,
+    REASON_CODES,
+    ROUNDED_TO_MOQ,
+    ROUNDED_TO_PACK,
+    TRANSFER_INSTEAD,
+    ReplenishmentConfig,
+    plan_replenishment,
+    round_order_qty,
+    suggest_transfers,
+)
+
+Z90 = 1.2815515655446004
+Z95 = 1.6448536269514722
+AS_OF = pd.Timestamp("2025-07-01")
+
+
+def forecast(rows: list[tuple[str, str, float, float]], days: int = 60) -> pd.DataFrame:
+    """Flat daily forecast: (sku, warehouse, mean, sigma) -> p50 = mean, p90 = mean + z90 * sigma."""
+    dates = pd.date_range(AS_OF, periods=days)
+    return pd.concat(
+        [
+            pd.DataFrame({"sku": s, "warehouse_id": w, "date": dates, "p50": m, "p90": m + Z90 * sd})
+            for s, w, m, sd in rows
+        ],
+        ignore_index=True,
+    )
+
+
+def stock(rows: list[tuple[str, str, float]], cost: float = 2.0) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "sku": [r[0] for r in rows],
+            "warehouse_id": [r[1] for r in rows],
+            "on_hand_qty": [r[2] for r in rows],
+        }
+    ).assign(unit_cost=cost)
+
+
+def params(**cols: object) -> pd.DataFrame:
+    base = {
+        "sku": "A",
+        "lead_time_mean_days": 9.0,
+        "lead_time_std_days": 0.0,
+        "review_period_days": 1.0,
+        "moq": 0,
+        "pack_size": 1,
+        "service_level": 0.95,
+    }
+    base.update(cols)
+    return pd.DataFrame({k: [v] for k, v in base.items()})
+
+
+def one(plan: pd.DataFrame, sku: str = "A", wh: str = "W1") -> pd.Series:
+    row = plan[(plan["sku"] == sku) & (plan["warehouse_id"] == wh)]
+    assert len(row) == 1
+    return row.iloc[0]
+
+
+# ----------------------------------------------------------------- safety stock and order-up-to
+
+
+def test_safety_stock_with_demand_and_lead_time_variability_by_hand():
+    # d = 10/day, sigma_d = 3/day, L = 9, R = 1, sigma_L = 2, alpha = 95 %
+    # SS = 1.6449 * sqrt(10 * 3^2 + 10^2 * 2^2) = 1.6449 * sqrt(490) = 36.41 ; S = 10 * 10 + SS = 136.41
+    plan = plan_replenishment(
+        forecast([("A", "W1", 10.0, 3.0)]), stock([("A", "W1", 40)]), params(lead_time_std_days=2.0)
+    )
+    r = one(plan)
+    assert r["safety_stock_qty"] == pytest.approx(Z95 * math.sqrt(490), rel=1e-6)
+    assert r["order_up_to_qty"] == pytest.approx(100 + Z95 * math.sqrt(490), rel=1e-6)
+    assert r["demand_protection_qty"] == pytest.approx(100.0)
+    assert r["demand_lead_time_qty"] == pytest.approx(90.0)
+    assert r["order_qty"] == 97  # ceil(136.41 - 40)
+    assert r["reason_code"] == ORDER_BELOW_REORDER_POINT
+    assert r["order_value"] == pytest.approx(97 * 2.0)
+    assert r["expected_arrival_date"] == AS_OF + pd.Timedelta(days=9)
+
+
+def test_safety_stock_constant_lead_time_matches_textbook():
+    # SS = z * sigma_d * sqrt(L + R) = 1.6449 * 4 * sqrt(16) = 26.32
+    plan = plan_replenishment(
+        forecast([("A", "W1", 5.0, 4.0)]),
+        stock([("A", "W1", 0)]),
+        params(lead_time_mean_days=14, review_period_days=2),
+    )
+    assert one(plan)["safety_stock_qty"] == pytest.approx(Z95 * 4 * 4, rel=1e-6)
+
+
+def test_safety_stock_is_clamped_to_days_of_cover():
+    cfg = ReplenishmentConfig(min_safety_stock_days=3, max_safety_stock_days=5)
+    low = plan_replenishment(
+        forecast([("A", "W1", 10.0, 0.0)]), stock([("A", "W1", 0)]), params(), config=cfg
+    )
+    high = plan_replenishment(
+        forecast([("A", "W1", 10.0, 50.0)]), stock([("A", "W1", 0)]), params(), config=cfg
+    )
+    assert one(low)["safety_stock_qty"] == pytest.approx(30.0)
+    assert "SAFETY_STOCK_AT_MIN" in one(low)["flags"]
+    assert one(high)["safety_stock_qty"] == pytest.approx(50.0)
+    assert "SAFETY_STOCK_AT_MAX" in one(high)["flags"]
+
+
+def test_service_level_from_abc_xyz_matrix():
+    p = pd.DataFrame(
+        {
+            "sku": ["A", "B", "C"],
+            "abc_class": ["A", "C", None],
+            "xyz_class": ["X", "Z", None],
+            "moq": [0, 0, 0],
+        }
+    )
+    f = forecast([("A", "W1", 1.0, 1.0), ("B", "W1", 1.0, 1.0), ("C", "W1", 1.0, 1.0)])
+    plan = plan_replenishment(f, stock([]), p)
+    assert one(plan, "A")["service_level"] == pytest.approx(0.98)
+    assert one(plan, "B")["service_level"] == pytest.approx(0.87)
+    c = one(plan, "C")
+    assert c["service_level"] == pytest.approx(0.87)
+    assert (c["abc_class"], c["xyz_class"]) == ("C", "Z")
+    assert DEFAULT_CLASS in c["flags"]
+    assert one(plan, "A")["z"] == pytest.approx(2.0537489, rel=1e-6)
+
+
+def test_config_validation():
+    with pytest.raises(ValueError):
+        ReplenishmentConfig(policy="kanban")
+    with pytest.raises(ValueError):
+        ReplenishmentConfig(service_matrix={"CZ": 1.2})
+    with pytest.raises(ValueError):
+        ReplenishmentConfig(min_safety_stock_days=10, max_safety_stock_days=5)
+
+
+# ----------------------------------------------------------------- rounding
+
+
+def test_round_order_qty_moq_pack_and_cap_by_hand():
+    qty, moq, pack, cap = round_order_qty(
+        np.array([13.0, 50.0, 0.2, 500.0, 30.0, 0.0, -5.0, 49.0]),
+        np.array([48, 48, 0, 0, 0, 48, 48, 50]),
+        np.array([12, 12, 1, 24, 24, 12, 12, 1]),
+        np.array([np.nan, np.nan, np.nan, 100, 10, np.nan, np.nan, 40]),
+    )
+    # 13 -> MOQ 48 (already a pack multiple); 50 -> pack 60; 0.2 -> 1; 500 -> cap 100 -> 96 (4 packs);
+    # cap 10 below a pack of 24 -> one pack; nothing needed -> 0; cap 40 below MOQ 50 -> cap wins
+    assert qty.tolist() == [48, 60, 1, 96, 24, 0, 0, 40]
+    assert moq.tolist() == [True, False, False, False, False, False, False, False]
+    assert pack.tolist() == [False, True, True, False, False, False, False, False]
+    assert cap.tolist() == [False, False, False, True, True, False, False, True]
+
+
+def test_plan_reports_rounding_and_cap():
+    f = forecast([("A", "W1", 10.0, 0.0), ("B", "W1", 10.0, 0.0), ("C", "W1", 10.0, 0.0)])
+    p = pd.DataFrame(
+        {
+            "sku": ["A", "B", "C"],
+            "lead_time_mean_days": 9.0,
+            "review_period_days": 1.0,
+            "moq": [200, 0, 0],
+            "pack_size": [1, 12, 1],
+            "max_order_qty": [np.nan, np.nan, 30],
+        }
+    )
+    plan = plan_replenishment(f, stock([("A", "W1", 40), ("B", "W1", 40), ("C", "W1", 40)]), p)
+    a, b, c = one(plan, "A"), one(plan, "B"), one(plan, "C")  # net requirement 100 - 40 = 60 each
+    assert (a["order_qty"], a["rounding"], ROUNDED_TO_MOQ in a["flags"]) == (200, "moq", True)
+    assert (b["order_qty"], b["rounding"], ROUNDED_TO_PACK in b["flags"]) == (60, "none", False)
+    assert (c["order_qty"], c["rounding"], CAPPED_AT_MAX in c["flags"]) == (30, "cap", True)
+    assert a["order_qty_unrounded"] == pytest.approx(60.0)
+
+
+# ----------------------------------------------------------------- positions, backorders, edge cases
+
+
+def test_inventory_position_counts_open_pos_and_backorders():
+    pos = pd.DataFrame({"sku": ["A", "A"], "warehouse_id": ["W1", "W1"], "qty": [20, 10],
+                        "expected_date": ["2025-06-20", "2025-07-05"]})  # fmt: skip
+    bo = pd.DataFrame({"sku": ["A"], "warehouse_id": ["W1"], "qty": [15]})
+    plan = plan_replenishment(forecast([("A", "W1", 10.0, 0.0)]), stock([("A", "W1", 20)]), params(), pos, bo)
+    r = one(plan)
+    assert (r["on_order_qty"], r["backorder_qty"], r["overdue_on_order_qty"]) == (30, 15, 20)
+    assert r["inventory_position_qty"] == 35  # 20 + 30 - 15
+    assert r["order_qty"] == 65  # S = 100
+    assert "BACKORDERS_OPEN" in r["flags"]
+
+
+def test_zero_demand_sku_does_not_order_unless_backordered():
+    f = forecast([("A", "W1", 0.0, 0.0), ("B", "W1", 0.0, 0.0)])
+    bo = pd.DataFrame({"sku": ["B"], "warehouse_id": ["W1"], "qty": [3]})
+    p = pd.DataFrame({"sku": ["A", "B"], "pack_size": [1, 6]})
+    plan = plan_replenishment(f, stock([("A", "W1", 0)]), p, backorders=bo)
+    a, b = one(plan, "A"), one(plan, "B")
+    assert (a["order_qty"], a["reason_code"]) == (0, NO_ORDER_NO_DEMAND)
+    assert np.isnan(a["days_of_cover_after_arrival"])
+    assert (b["order_qty"], b["reason_code"]) == (6, ORDER_BELOW_REORDER_POINT)  # 3 backordered -> one pack
+
+
+def test_new_sku_without_stock_or_params_uses_fallbacks():
+    plan = plan_replenishment(forecast([("NEW", "W1", 2.0, 1.0)]), stock([]), None)
+    r = one(plan, "NEW")
+    assert (r["lead_time_days"], r["review_period_days"], r["pack_size"], r["moq"]) == (14, 7, 1, 0)
+    assert r["lead_time_std_days"] == 0
+    assert r["on_hand_qty"] == 0
+    assert r["order_qty"] == math.ceil(r["order_up_to_qty"])
+    assert MISSING_LEAD_TIME_FALLBACK in r["flags"] and DEFAULT_CLASS in r["flags"]
+    assert np.isnan(r["unit_cost"]) and np.isnan(r["order_value"])
+
+
+def test_series_without_forecast_is_flagged():
+    plan = plan_replenishment(
+        forecast([("A", "W1", 1.0, 0.0)]), stock([("A", "W1", 5), ("Z", "W1", 5)]), None
+    )
+    z = one(plan, "Z")
+    assert NO_FORECAST in z["flags"]
+    assert (z["order_qty"], z["reason_code"]) == (0, NO_ORDER_NO_DEMAND)
+
+
+def test_lead_time_longer_than_forecast_horizon_extends_with_average_day():
+    # 10 forecast days at 5/day; lead 30 + review 7 = 37 days -> 185 units, flagged
+    f = forecast([("A", "W1", 5.0, 0.0)], days=10)
+    plan = plan_replenishment(
+        f, stock([("A", "W1", 0)]), params(lead_time_mean_days=30, review_period_days=7)
+    )
+    r = one(plan)
+    assert r["demand_protection_qty"] == pytest.approx(185.0)
+    assert r["demand_lead_time_qty"] == pytest.approx(150.0)
+    assert HORIZON_EXTENDED in r["flags"]
+    assert r["order_qty"] == 185
+
+
+def test_fractional_protection_window_interpolates_forecast_days():
+    dates = pd.date_range(AS_OF, periods=5)
+    f = pd.DataFrame(
+        {"sku": "A", "warehouse_id": "W1", "date": dates, "p50": [1, 2, 3, 4, 5], "p90": [1, 2, 3, 4, 5]}
+    )
+    plan = plan_replenishment(f, stock([]), params(lead_time_mean_days=2.5, review_period_days=0.0))
+    assert one(plan)["demand_protection_qty"] == pytest.approx(1 + 2 + 0.5 * 3)
+
+
+def test_dead_stock_and_discontinued_never_order():
+    f = forecast([("A", "W1", 10.0, 2.0), ("B", "W1", 10.0, 2.0)])
+    p = pd.DataFrame(
+        {"sku": ["A", "B"], "is_dead_stock": [True, False], "status": ["active", "Discontinued"]}
+    )
+    plan = plan_replenishment(f, stock([("A", "W1", 0), ("B", "W1", 0)]), p)
+    assert (one(plan, "A")["order_qty"], one(plan, "A")["reason_code"]) == (0, NO_ORDER_DEAD_STOCK)
+    assert (one(plan, "B")["order_qty"], one(plan, "B")["reason_code"]) == (0, NO_ORDER_DISCONTINUED)
+
+
+def test_position_sufficient():
+    plan = plan_replenishment(forecast([("A", "W1", 1.0, 0.0)]), stock([("A", "W1", 500)]), params())
+    assert one(plan)["reason_code"] == NO_ORDER_POSITION_SUFFICIENT
+
+
+def test_lead_time_fallback_chain_and_order_weekdays():
+    p = pd.DataFrame(
+        {
+            "sku": ["A", "B"],
+            "lead_time_mean_days": [np.nan, 6.0],
+            "lead_time_days": [np.nan, 30.0],
+            "supplier_lead_time_days": [21.0, 30.0],
+            "order_weekdays": ["Mon,Wed,Fri", None],
+        }
+    )
+    f = forecast([("A", "W1", 1.0, 0.0), ("B", "W1", 1.0, 0.0)])
+    plan = plan_replenishment(f, stock([]), p)
+    a, b = one(plan, "A"), one(plan, "B")
+    assert a["lead_time_days"] == 21 and LEAD_TIME_FROM_MASTER in a["flags"]
+    assert a["review_period_days"] == pytest.approx(7 / 3)
+    assert b["lead_time_days"] == 6 and LEAD_TIME_FROM_MASTER not in b["flags"]
+    assert b["review_period_days"] == 7
+
+
+def test_per_warehouse_params_override_per_sku_rows():
+    p = pd.DataFrame({"sku": ["A", "A"], "warehouse_id": [None, "W2"], "moq": [100, 5], "pack_size": [10, 5]})
+    f = forecast([("A", "W1", 1.0, 0.0), ("A", "W2", 1.0, 0.0)])
+    plan = plan_replenishment(f, stock([]), p)
+    assert (one(plan, "A", "W1")["moq"], one(plan, "A", "W1")["pack_size"]) == (100, 10)
+    assert (one(plan, "A", "W2")["moq"], one(plan, "A", "W2")["pack_size"]) == (5, 5)
+
+
+def test_explanation_columns_and_risk_after_arrival():
+    plan = plan_replenishment(forecast([("A", "W1", 10.0, 3.0)]), stock([("A", "W1", 40)]), params())
+    assert list(plan.columns) == PLAN_COLUMNS
+    r = one(plan)
+    after = 40 + r["order_qty"]
+    assert r["projected_on_hand_at_arrival_qty"] == pytest.approx(after - 90)
+    assert r["days_of_cover_after_arrival"] == pytest.approx((after - 90) / 10)
+    # risk: P(demand over 10 days > position after order); sigma = 3 * sqrt(10)
+    from scipy.stats import norm
+
+    assert r["stockout_risk"] == pytest.approx(norm.sf((after - 100) / (3 * math.sqrt(10))))
+    assert r["stockout_risk"] <= 0.05 + 1e-9  # ordering up to S keeps the risk at most 1 - alpha
+
+
+# ----------------------------------------------------------------- other policies and methods
+
+
+def test_sq_orders_whole_lots_and_minmax_orders_up_to_max():
+    f = forecast([("A", "W1", 10.0, 0.0)])
+    sq = one(
+        plan_replenishment(f, stock([("A", "W1", 40)]), params(), config=ReplenishmentConfig(policy="sQ"))
+    )
+    # s = 100, Q = 10 * 14 = 140 ; position 40 <= s -> one lot (40 + 140 > 100)
+    assert (sq["reorder_point_qty"], sq["order_qty"]) == (100, 140)
+    mm = one(
+        plan_replenishment(f, stock([("A", "W1", 40)]), params(), config=ReplenishmentConfig(policy="minmax"))
+    )
+    # min = 100, max = 100 + 140 = 240 -> order 200
+    assert (mm["reorder_point_qty"], mm["order_up_to_qty"], mm["order_qty"]) == (100, 240, 200)
+    above = one(
+        plan_replenishment(f, stock([("A", "W1", 120)]), params(), config=ReplenishmentConfig(policy="sQ"))
+    )
+    assert above["order_qty"] == 0
+
+
+def test_quantile_method_sums_the_forecast_quantile_at_the_service_level():
+    dates = pd.date_range(AS_OF, periods=30)
+    f = pd.DataFrame({"sku": "A", "warehouse_id": "W1", "date": dates, "p50": 10.0, "p90": 14.0, "p95": 16.0})
+    cfg = ReplenishmentConfig(safety_stock_method="quantile")
+    r = one(plan_replenishment(f, stock([]), params(), config=cfg))
+    assert r["safety_stock_qty"] == pytest.approx(10 * 6.0)  # 10 days x (p95 - p50), errors fully correlated
+    r = one(plan_replenishment(f, stock([]), params(service_level=0.9), config=cfg))
+    assert r["safety_stock_qty"] == pytest.approx(10 * 4.0)
+
+
+def test_mean_column_is_the_point_forecast_when_present():
+    f = forecast([("A", "W1", 0.0, 1.0)]).assign(mean=0.4)  # intermittent: median 0, mean 0.4
+    r = one(plan_replenishment(f, stock([]), params()))
+    assert r["daily_demand"] == pytest.approx(0.4)
+
+
+# ----------------------------------------------------------------- transfers
+
+
+def test_transfer_instead_of_buying_when_another_warehouse_has_excess():
+    f = forecast([("A", "W1", 10.0, 0.0), ("A", "W2", 10.0, 0.0), ("A", "W3", 10.0, 0.0)])
+    s = stock([("A", "W1", 40), ("A", "W2", 400), ("A", "W3", 0)])
+    p = params(moq=50)
+    plan = plan_replenishment(f, s, p)
+    w1, w2, w3 = one(plan, "A", "W1"), one(plan, "A", "W2"), one(plan, "A", "W3")
+    # W2 excess = 400 - 100 = 300 covers W3 (100) then W1 (60): both transfer, nothing bought
+    assert (w3["reason_code"], w3["transfer_qty"], w3["transfer_from_warehouse_id"]) == (
+        TRANSFER_INSTEAD,
+        100,
+        "W2",
+    )
+    assert (w1["reason_code"], w1["transfer_qty"], w1["order_qty"]) == (TRANSFER_INSTEAD, 60, 0)
+    assert DONOR_FOR_TRANSFER in w2["flags"] and w2["order_qty"] == 0
+    assert w1["days_of_cover_after_arrival"] == pytest.approx(1.0)  # 40 + 60 - 90 = 10 units
+
+
+def test_no_transfer_when_excess_does_not_cover_the_shortfall():
+    f = forecast([("A", "W1", 10.0, 0.0), ("A", "W2", 10.0, 0.0)])
+    plan = plan_replenishment(f, stock([("A", "W1", 0), ("A", "W2", 150)]), params())
+    assert one(plan, "A", "W1")["reason_code"] == ORDER_BELOW_REORDER_POINT  # needs 100, W2 spares 50
+    off = plan_replenishment(f, stock([("A", "W1", 0), ("A", "W2", 900)]), params(),
+                             config=ReplenishmentConfig(allow_transfers=False))  # fmt: skip
+    assert one(off, "A", "W1")["reason_code"] == ORDER_BELOW_REORDER_POINT
+    assert suggest_transfers(one(off, "A", "W1").to_frame().T.infer_objects()).empty
+
+
+# ----------------------------------------------------------------- properties over random inputs
+
+
+@st.composite
+def random_case(draw):
+    n = draw(st.integers(1, 6))
+    rows = []
+    for i in range(n):
+        rows.append(
+            dict(
+                sku=f"S{i % 3}",
+                warehouse_id=f"W{i}",
+                mean=draw(st.floats(0, 50)),
+                sigma=draw(st.floats(0, 30)),
+                on_hand=draw(st.integers(0, 500)),
+                on_order=draw(st.integers(0, 300)),
+                backorder=draw(st.integers(0, 100)),
+                lead=draw(st.one_of(st.none(), st.floats(0, 120))),
+                lead_std=draw(st.one_of(st.none(), st.floats(0, 20))),
+                moq=draw(st.one_of(st.none(), st.integers(0, 200))),
+                pack=draw(st.one_of(st.none(), st.integers(1, 48))),
+                cap=draw(st.one_of(st.none(), st.integers(1, 1000))),
+                review=draw(st.one_of(st.none(), st.floats(0, 30))),
+                dead=draw(st.booleans()),
+                status=draw(st.sampled_from(["active", "discontinued", None])),
+                abc=draw(st.sampled_from(["A", "B", "C", None])),
+                xyz=draw(st.sampled_from(["X", "Y", "Z", None])),
+            )
+        )
+    horizon = draw(st.integers(1, 40))
+    policy = draw(st.sampled_from(["RS", "sQ", "minmax"]))
+    method = draw(st.sampled_from(["normal", "quantile"]))
+    return rows, horizon, policy, method
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_case())
+def test_orders_are_non_negative_pack_multiples_and_never_for_dead_stock(case):
+    rows, horizon, policy, method = case
+    d = pd.DataFrame(rows)
+    dates = pd.date_range(AS_OF, periods=horizon)
+    f = d[["sku", "warehouse_id", "mean", "sigma"]].merge(pd.DataFrame({"date": dates}), how="cross")
+    f = f.assign(p50=f["mean"], p90=f["mean"] + Z90 * f["sigma"]).drop(columns=["mean", "sigma"])
+    p = d.rename(
+        columns={
+            "lead": "lead_time_mean_days", "lead_std": "lead_time_std_days", "pack": "pack_size",
+            "cap": "max_order_qty", "review": "review_period_days", "dead": "is_dead_stock",
+            "abc": "abc_class", "xyz": "xyz_class",
+        }
+    )  # fmt: skip
+    s = d.rename(columns={"on_hand": "on_hand_qty"})[["sku", "warehouse_id", "on_hand_qty"]]
+    pos = d.rename(columns={"on_order": "qty"})[["sku", "warehouse_id", "qty"]]
+    bo = d.rename(columns={"backorder": "qty"})[["sku", "warehouse_id", "qty"]]
+    cfg = ReplenishmentConfig(policy=policy, safety_stock_method=method)
+    plan = plan_replenishment(f, s, p, pos, bo, config=cfg).merge(
+        d[["sku", "warehouse_id", "dead", "status", "cap"]], on=["sku", "warehouse_id"]
+    )
+    assert len(plan) == len(d)
+    qty = plan["order_qty"].to_numpy()
+    assert (qty >= 0).all()
+    assert np.allclose(qty / plan["pack_size"], np.round(qty / plan["pack_size"]))
+    blocked = plan["dead"].to_numpy() | (plan["status"] == "discontinued").to_numpy()
+    assert (qty[blocked] == 0).all()
+    assert (plan["transfer_qty"].to_numpy()[blocked] == 0).all()
+    ordered = qty > 0
+    capped = plan["flags"].str.contains(CAPPED_AT_MAX).to_numpy()
+    assert (qty[ordered & ~capped] >= plan["moq"].to_numpy()[ordered & ~capped]).all()
+    cap = plan["cap"].to_numpy(dtype=float)
+    limit = np.where(np.isnan(cap), np.inf, np.maximum(cap, plan["pack_size"].to_numpy()))
+    assert (qty <= limit + 1e-9).all()
+    assert (plan["safety_stock_qty"] >= 0).all() and (plan["stockout_risk"].between(0, 1)).all()
+    assert set(plan["reason_code"]) <= set(REASON_CODES)
+    # an order is placed exactly when the position is below what the policy protects
+    short = plan["net_requirement_qty"] > 0
+    assert (plan.loc[plan["order_qty"] > 0, "net_requirement_qty"] > 0).all()
+    assert (plan.loc[short & ~plan["reason_code"].eq(TRANSFER_INSTEAD), "order_qty"] > 0).all()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.floats(-50, 1e4), st.integers(0, 500), st.integers(1, 100), st.integers(0, 2000)),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_round_order_qty_properties(rows):
+    net, moq, pack, cap = (np.array(c, dtype=float) for c in zip(*rows, strict=True))
+    cap = np.where(cap == 0, np.nan, cap)
+    qty, _, _, capped = round_order_qty(net, moq, pack, cap)
+    assert (qty >= 0).all()
+    assert np.allclose(qty % pack, 0)
+    assert (qty[net <= 0] == 0).all()
+    ok = (net > 1e-9) & ~capped  # below 1e-9 counts as no requirement (float noise)
+    assert (qty[ok] >= net[ok] - 1e-9).all() and (qty[ok] >= moq[ok]).all()
+    assert (qty[ok] < np.maximum(net[ok], moq[ok]) + pack[ok] + 1e-9).all()  # smallest such multiple

@@ -1,0 +1,262 @@
+"""Policy simulation: hand-traced replays, the comparison arithmetic, and properties over random panels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from models_ml.replenishment import ReplenishmentConfig
+from models_ml.simulation import (
+    DAILY_COLUMNS,
+    METRIC_COLUMNS,
+    SimulationConfig,
+    compare_with_history,
+    comparison_markdown,
+    simulate_policy,
+)
+
+START = pd.Timestamp("2025-01-01")
+
+
+def demand_frame(series: dict[tuple[str, str], list[float]], warmup: int = 0, warm_rate: float = 0.0):
+    """Daily demand; ``warmup`` days before START at ``warm_rate`` feed the stand-in forecast."""
+    frames = []
+    for (sku, wh), qty in series.items():
+        dates = pd.date_range(START - pd.Timedelta(days=warmup), periods=warmup + len(qty))
+        frames.append(
+            pd.DataFrame({"sku": sku, "warehouse_id": wh, "date": dates, "qty": [warm_rate] * warmup + qty})
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def stock_frame(rows: dict[tuple[str, str], float], cost: float = 2.0) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"sku": s, "warehouse_id": w, "on_hand_qty": q, "unit_cost": cost} for (s, w), q in rows.items()]
+    )
+
+
+def base_params(**cols) -> pd.DataFrame:
+    p = {"sku": "A", "lead_time_mean_days": 2.0, "lead_time_std_days": 0.0, "review_period_days": 1.0}
+    p.update(cols)
+    return pd.DataFrame({k: [v] for k, v in p.items()})
+
+
+def test_steady_state_replay_by_hand():
+    # d = 10/day without noise, L = 2, R = 1 -> S = 30, SS = 0. Start 30 on hand, review daily.
+    # day 0: ship 10 -> 20, position 20 -> order 10 (arrives day 2); day 1: 10 left, position 20 -> 10;
+    # from day 2 every day: +10 arrives, ship 10, order 10 -> on hand 10 each evening, never short.
+    d = demand_frame({("A", "W1"): [10.0] * 10}, warmup=28, warm_rate=10.0)
+    out = simulate_policy(
+        d, base_params(), stock_frame({("A", "W1"): 30}), sim_config=SimulationConfig(days=10)
+    )
+    assert list(out.columns) == DAILY_COLUMNS
+    assert len(out) == 10
+    assert out["on_hand_qty"].tolist() == [20, 10] + [10] * 8
+    assert out["order_qty"].tolist() == [10] * 10
+    assert out["receipt_qty"].tolist() == [0, 0] + [10] * 8
+    assert out["shipped_qty"].sum() == 100 and not out["is_stockout_day"].any()
+    assert out["on_order_qty"].tolist() == [10, 20] + [20] * 8
+    assert out["inventory_value"].tolist() == [40, 20] + [20] * 8
+
+
+def test_forecast_input_gives_the_same_replay_as_an_equal_stand_in():
+    d = demand_frame({("A", "W1"): [10.0] * 10}, warmup=28, warm_rate=10.0)
+    f = pd.DataFrame(
+        {"sku": "A", "warehouse_id": "W1", "date": pd.date_range(START, periods=20), "p50": 10.0}
+    )
+    f["p90"] = 10.0
+    a = simulate_policy(
+        d, base_params(), stock_frame({("A", "W1"): 30}), sim_config=SimulationConfig(days=10)
+    )
+    b = simulate_policy(
+        d, base_params(), stock_frame({("A", "W1"): 30}), forecast=f, sim_config=SimulationConfig(days=10)
+    )
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_stockout_lost_sales_and_backorders():
+    d = demand_frame({("A", "W1"): [10.0, 10.0, 0.0]})
+    p = base_params(is_dead_stock=True)  # never orders
+    lost = simulate_policy(d, p, stock_frame({("A", "W1"): 15}), sim_config=SimulationConfig(days=3))
+    assert lost["shipped_qty"].tolist() == [10, 5, 0]
+    assert lost["unmet_qty"].tolist() == [0, 5, 0]
+    assert lost["is_stockout_day"].tolist() == [False, True, False]
+    pos = pd.DataFrame({"sku": ["A"], "warehouse_id": ["W1"], "qty": [8], "expected_date": ["2025-01-03"]})
+    back = simulate_policy(
+        d,
+        p,
+        stock_frame({("A", "W1"): 15}),
+        open_pos=pos,
+        sim_config=SimulationConfig(days=3, lost_sales=False),
+    )
+    assert back["shipped_qty"].tolist() == [10, 5, 5]  # the 5 backordered ship when the PO lands on day 2
+    assert back["unmet_qty"].tolist() == [0, 5, 0]
+    assert back["on_hand_qty"].tolist() == [5, 0, 3]
+
+
+def test_open_pos_arrive_on_their_date_and_overdue_on_the_first_day():
+    d = demand_frame({("A", "W1"): [0.0] * 5})
+    pos = pd.DataFrame(
+        {
+            "sku": ["A", "A"],
+            "warehouse_id": ["W1", "W1"],
+            "qty": [7, 4],
+            "expected_date": ["2024-12-20", "2025-01-04"],
+        }
+    )
+    out = simulate_policy(d, base_params(is_dead_stock=True), stock_frame({}), open_pos=pos,
+                          sim_config=SimulationConfig(days=5))  # fmt: skip
+    assert out["receipt_qty"].tolist() == [7, 0, 0, 4, 0]
+    assert out["on_order_qty"].tolist() == [4, 4, 4, 0, 0]
+
+
+def test_lead_time_longer_than_the_window_never_arrives():
+    d = demand_frame({("A", "W1"): [5.0] * 20}, warmup=28, warm_rate=5.0)
+    out = simulate_policy(d, base_params(lead_time_mean_days=400.0), stock_frame({("A", "W1"): 0}),
+                          sim_config=SimulationConfig(days=20))  # fmt: skip
+    assert out["receipt_qty"].sum() == 0
+    assert out["order_qty"].iloc[0] > 0
+    assert out["shipped_qty"].sum() == 0 and out["is_stockout_day"].all()
+    assert out["on_order_qty"].iloc[-1] == out["order_qty"].sum()
+
+
+def test_orders_respect_review_weekdays_moq_and_pack_and_stop_when_discontinued():
+    d = demand_frame({("A", "W1"): [3.0] * 21}, warmup=28, warm_rate=3.0)  # 2025-01-01 is a Wednesday
+    p = base_params(review_period_days=np.nan, order_weekdays="Mon", moq=25, pack_size=10,
+                    discontinued_date="2025-01-15")  # fmt: skip
+    out = simulate_policy(d, p, stock_frame({("A", "W1"): 0}), sim_config=SimulationConfig(days=21))
+    placed = out[out["order_qty"] > 0]
+    assert placed["date"].dt.dayofweek.eq(0).all()
+    assert (placed["order_qty"] % 10 == 0).all() and (placed["order_qty"] >= 25).all()
+    assert placed["date"].tolist() == [pd.Timestamp("2025-01-06"), pd.Timestamp("2025-01-13")]
+
+
+def test_observed_lead_time_samples_drive_arrivals():
+    d = demand_frame({("A", "W1"): [10.0] * 10}, warmup=28, warm_rate=10.0)
+    p = base_params(supplier_id="S1", lead_time_mean_days=2.0)
+    samples = pd.DataFrame({"supplier_id": ["S1"] * 3, "lead_time_days": [5, 5, 5]})
+    out = simulate_policy(d, p, stock_frame({("A", "W1"): 0}), lead_time_samples=samples,
+                          sim_config=SimulationConfig(days=10))  # fmt: skip
+    first_order = out.index[out["order_qty"] > 0][0]
+    first_receipt = out.index[out["receipt_qty"] > 0][0]
+    assert first_receipt - first_order == 5
+
+
+def test_new_sku_starts_ordering_after_its_first_demand():
+    d = demand_frame({("NEW", "W1"): [0.0] * 5 + [4.0] * 15, ("A", "W1"): [1.0] * 20})
+    out = simulate_policy(d, None, stock_frame({}), sim_config=SimulationConfig(days=20))
+    new = out[out["sku"] == "NEW"]
+    assert new["order_qty"].iloc[:6].sum() == 0  # no demand yet, no history: nothing to order
+    assert new["order_qty"].iloc[6:].sum() > 0
+
+
+def test_compare_with_history_by_hand():
+    # two series over 2 days, unit cost 2 (A, class A) and 10 (B, class C)
+    days = pd.date_range(START, periods=2)
+    prop = pd.DataFrame(
+        {
+            "sku": ["A", "A", "B", "B"],
+            "warehouse_id": ["W1", "W1", "W2", "W2"],
+            "abc_class": ["A", "A", "C", "C"],
+            "date": list(days) * 2,
+            "demand_qty": [10, 10, 1, 0],
+            "shipped_qty": [10, 8, 1, 0],
+            "unmet_qty": [0, 2, 0, 0],
+            "on_hand_qty": [5, 0, 3, 3],
+            "unit_cost": [2.0, 2.0, 10.0, 10.0],
+        }
+    )
+    prop["inventory_value"] = prop["on_hand_qty"] * prop["unit_cost"]
+    prop["cogs_value"] = prop["shipped_qty"] * prop["unit_cost"]
+    prop["is_stockout_day"] = prop["unmet_qty"] > 0
+    hist = prop[["sku", "warehouse_id", "date", "demand_qty"]].assign(
+        shipped_qty=[5, 5, 0, 0], on_hand_qty=[0, 0, 9, 9]
+    )
+    comp = compare_with_history(prop, hist, days_per_year=360)
+    total = comp["total"].set_index("scenario")
+    assert list(comp["total"].columns) == ["group", "scenario", *METRIC_COLUMNS]
+    # proposed: fill 19/21; stockouts 1; avg inv = (10 + 0)/2 + (30 + 30)/2 = 35; COGS = 18 x 2 + 1 x 10 = 46
+    p = total.loc["proposed"]
+    assert p["fill_rate"] == pytest.approx(19 / 21)
+    assert p["stockout_days"] == 1
+    assert p["avg_inventory_value"] == pytest.approx(35.0)
+    assert p["cogs_value"] == pytest.approx(46.0)
+    assert p["turnover"] == pytest.approx(46 / 35 * 180)
+    assert p["dio_days"] == pytest.approx(35 / 46 * 2)
+    # history: fill 10/21; stockout days: A both days, B day 1 -> 3; avg inv = 90; COGS 20
+    h = total.loc["history"]
+    assert h["fill_rate"] == pytest.approx(10 / 21)
+    assert h["stockout_days"] == 3
+    assert h["avg_inventory_value"] == pytest.approx(90.0)
+    assert h["dio_days"] == pytest.approx(90 / 20 * 2)
+    wh = comp["warehouse_id"].set_index(["group", "scenario"])
+    assert wh.loc[("W2", "history"), "fill_rate"] == 0
+    abc = comp["abc_class"].set_index(["group", "scenario"])
+    assert abc.loc[("A", "proposed"), "avg_inventory_value"] == pytest.approx(5.0)
+    md = comparison_markdown(comp)
+    assert md.splitlines()[0].startswith("| level | group | fill rate hist | fill rate prop")
+    assert "| total | all | 0.476 | 0.905 |" in md
+    assert "| abc_class | C |" in md
+
+
+def test_replay_is_deterministic_for_a_seed():
+    rng = np.random.default_rng(3)
+    d = demand_frame({("A", "W1"): list(rng.poisson(4, 60).astype(float))}, warmup=30, warm_rate=4.0)
+    p = base_params(supplier_id="S1")
+    samples = pd.DataFrame({"supplier_id": ["S1"] * 4, "lead_time_days": [2, 3, 6, 9]})
+    run = lambda seed: simulate_policy(  # noqa: E731
+        d,
+        p,
+        stock_frame({("A", "W1"): 10}),
+        lead_time_samples=samples,
+        sim_config=SimulationConfig(days=60, seed=seed),
+    )
+    pd.testing.assert_frame_equal(run(1), run(1))
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    n=st.integers(1, 5),
+    days=st.integers(1, 40),
+    seed=st.integers(0, 1000),
+    policy=st.sampled_from(["RS", "sQ", "minmax"]),
+    lost=st.booleans(),
+)
+def test_replay_properties(n, days, seed, policy, lost):
+    rng = np.random.default_rng(seed)
+    series = {
+        (f"S{i}", "W1"): list(rng.poisson(rng.uniform(0, 8), days + 20).astype(float)) for i in range(n)
+    }
+    d = demand_frame(series)
+    p = pd.DataFrame(
+        {
+            "sku": [f"S{i}" for i in range(n)],
+            "lead_time_mean_days": rng.uniform(0, 30, n),
+            "lead_time_std_days": rng.uniform(0, 5, n),
+            "moq": rng.integers(0, 50, n),
+            "pack_size": rng.integers(1, 13, n),
+            "review_period_days": rng.uniform(0, 10, n),
+            "is_dead_stock": rng.random(n) < 0.3,
+            "supplier_id": "S",
+        }
+    )
+    s = stock_frame({k: float(rng.integers(0, 40)) for k in series})
+    samples = pd.DataFrame({"supplier_id": "S", "lead_time_days": rng.integers(1, 20, 5)})
+    out = simulate_policy(d, p, s, lead_time_samples=samples, config=ReplenishmentConfig(policy=policy),
+                          sim_config=SimulationConfig(days=days, seed=seed, lost_sales=lost))  # fmt: skip
+    assert len(out) == n * days
+    assert (out["on_hand_qty"] >= -1e-9).all() and (out["order_qty"] >= 0).all()
+    out = out.merge(p[["sku", "pack_size", "is_dead_stock"]], on="sku")
+    assert np.allclose(out["order_qty"] % out["pack_size"], 0)
+    assert (out.loc[out["is_dead_stock"], "order_qty"] == 0).all()
+    if lost:
+        assert (out["shipped_qty"] <= out["demand_qty"] + 1e-9).all()
+    # stock ledger: opening + receipts - shipments = closing
+    g = out.groupby("sku", observed=True)
+    opening = s.set_index("sku")["on_hand_qty"]
+    closing = g["on_hand_qty"].last()
+    flow = g["receipt_qty"].sum() - g["shipped_qty"].sum()
+    assert np.allclose(closing, opening.reindex(closing.index.astype(str)).to_numpy() + flow.to_numpy())

@@ -1,0 +1,123 @@
+"""Settings of the demand forecaster: one frozen dataclass, every field with a default.
+
+Horizon and frequency are arguments of ``fit_predict`` (they change per call); everything here is
+independent of them. Where a setting depends on the frequency (lags, windows, season), ``None`` means
+"the default for that frequency" and ``ForecastConfig.resolved(freq)`` fills it in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+FREQ_STEP_DAYS = {"D": 1, "W": 7}
+
+_DEFAULTS = {
+    # lags at the origin (0 = the origin's own value), rolling windows, season, year, history kept
+    "D": {
+        "lags": (0, 1, 2, 3, 4, 5, 6, 13),
+        "windows": (7, 14, 28, 56, 112, 364),
+        "season": 7,
+        "year": 364,
+        "max_history": 3 * 364,
+        "pattern_window": 364,
+        "price_window": 91,
+    },
+    "W": {
+        "lags": (0, 1, 2, 3, 7),
+        "windows": (4, 8, 13, 26, 52),
+        "season": 52,
+        "year": 52,
+        "max_history": 3 * 52,
+        "pattern_window": 52,
+        "price_window": 13,
+    },
+}
+
+INTERMITTENT_METHODS = ("auto", "global", "croston", "sba", "tsb")
+
+
+@dataclass(frozen=True)
+class ForecastConfig:
+    """Forecaster settings; defaults work for daily and weekly retail or wholesale demand."""
+
+    quantiles: tuple[float, ...] = (0.5, 0.9)
+    include_mean: bool = False  # add a `mean` column (expected demand) to fit_predict's output
+    # features (None -> frequency default, see _DEFAULTS)
+    lags: tuple[int, ...] | None = None
+    windows: tuple[int, ...] | None = None
+    season: int | None = None  # periods in the short season: 7 days, 52 weeks
+    max_history: int | None = None  # periods kept before the origin (bounds memory at M5 scale)
+    missing_as_zero: bool = True  # a missing period is a period without sales (False: unknown)
+    sku_as_category: bool = False  # SKU code as a LightGBM categorical feature (levels come from lags)
+    # training rows: one (target period, random horizon) pair per observed period, at most this many
+    horizon_samples: int = 1
+    max_train_rows: int = 600_000
+    # LightGBM (median/mean model)
+    objective: str = "tweedie"  # "tweedie" | "poisson"
+    tweedie_variance_power: float = 1.2
+    n_estimators: int = 200
+    learning_rate: float = 0.08
+    num_leaves: int = 63
+    min_data_in_leaf: int = 100
+    feature_fraction: float = 0.8
+    bagging_fraction: float = 0.8
+    lambda_l2: float = 1.0
+    num_threads: int = 2
+    seed: int = 42
+    # quantiles: a negative-binomial (integer data) or gamma distribution around the model's mean,
+    # its shape fitted per demand pattern and quantile by pinball loss on a holdout backtest
+    calibrate: bool = True
+    calibration_estimators: int | None = None  # trees of the holdout model (None: n_estimators)
+    # series with fewer observed periods than this get the mean of what they have
+    min_history: int = 1
+    # intermittent and lumpy series: "auto" picks per pattern on the holdout between the global
+    # model and Croston / SBA / TSB (statsforecast); or force one of them
+    intermittent_method: str = "auto"
+    tsb_alpha_d: float = 0.1
+    tsb_alpha_p: float = 0.1
+
+    def __post_init__(self) -> None:
+        if not self.quantiles or any(not 0.0 < q < 1.0 for q in self.quantiles):
+            raise ValueError("quantiles must lie strictly between 0 and 1")
+        if self.intermittent_method not in INTERMITTENT_METHODS:
+            raise ValueError(f"intermittent_method must be one of {INTERMITTENT_METHODS}")
+        if self.objective not in ("tweedie", "poisson"):
+            raise ValueError("objective must be 'tweedie' or 'poisson'")
+        if self.num_threads < 1:
+            raise ValueError("num_threads must be at least 1")
+
+    def resolved(self, freq: str) -> ResolvedConfig:
+        if freq not in FREQ_STEP_DAYS:
+            raise ValueError(f"freq must be one of {tuple(FREQ_STEP_DAYS)}, not {freq!r}")
+        d = _DEFAULTS[freq]
+        return ResolvedConfig(
+            base=self,
+            freq=freq,
+            step_days=FREQ_STEP_DAYS[freq],
+            lags=tuple(self.lags if self.lags is not None else d["lags"]),
+            windows=tuple(self.windows if self.windows is not None else d["windows"]),
+            season=self.season or d["season"],
+            year=d["year"],
+            max_history=self.max_history or d["max_history"],
+            pattern_window=d["pattern_window"],
+            price_window=d["price_window"],
+        )
+
+    def with_(self, **changes: object) -> ForecastConfig:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class ResolvedConfig:
+    """A ``ForecastConfig`` with the frequency-dependent settings filled in."""
+
+    base: ForecastConfig
+    freq: str
+    step_days: int
+    lags: tuple[int, ...]
+    windows: tuple[int, ...]
+    season: int
+    year: int
+    max_history: int
+    pattern_window: int
+    price_window: int

@@ -1,0 +1,483 @@
+"""Feature building for the global demand model: a dense panel, origin features, target features.
+
+Everything is vectorised over all series (numpy arrays plus cumulative sums), with no per-series
+Python loop, so that M5-sized panels (30k series) stay feasible.
+
+The model is *direct and horizon-aware*: a training row is a pair (origin o, horizon h) of one series.
+Its features are
+
+- origin features, computed from the series **up to and including o** only (lags, rolling means,
+  standard deviation, share of non-zero periods, periods since the last sale, demand pattern,
+  usual price): ``origin_features``;
+- target features of the period o + h: horizon, calendar and Chinese holidays of the target date,
+  the "same weekday" and "same week last year" values that lie at or before o, drivers (price,
+  price relative to the usual price at o, promotion flags) of the target period: ``target_features``.
+
+So nothing after the origin can reach a feature, for any horizon; the same code builds the training
+rows (o = t - h for observed periods t) and the forecast rows (o = the forecast origin).
+
+Censored periods (``is_stockout``) are not demand observations: the target is missing there, and for
+the features the period's value is imputed by the in-stock mean of the periods before it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import holidays
+import numpy as np
+import pandas as pd
+
+from models_ml.config import ResolvedConfig
+
+ID_COLS = ("sku", "warehouse_id")
+DATE_COL, TARGET_COL, STOCKOUT_COL = "date", "qty", "is_stockout"
+SPRING_FESTIVAL = "Chinese New Year (Spring Festival)"
+PATTERNS = ("smooth", "erratic", "intermittent", "lumpy", "zero")
+ADI_CUT, CV2_CUT = 1.32, 0.49  # Syntetos-Boylan-Croston
+
+
+# --------------------------------------------------------------------------------------- panel
+
+
+@dataclass
+class Panel:
+    """Dense per-series history up to an origin: row ``i`` is series ``sid[i]`` at period ``t[i]``.
+
+    Period 0 is the forecast origin (the latest date in the history), -1 the period before, ...
+    Rows of one series are contiguous and ordered by ``t``; series ``s`` occupies rows
+    ``offset[s] .. offset[s] + length[s] - 1`` and always ends at period 0.
+    """
+
+    keys: pd.DataFrame  # one row per series: sku, warehouse_id, static categorical columns
+    sid: np.ndarray
+    t: np.ndarray
+    y: np.ndarray  # demand; NaN where censored (stockout) or unknown
+    y_feat: np.ndarray  # y with censored periods imputed from the in-stock past, for features
+    offset: np.ndarray
+    length: np.ndarray
+    drivers: dict[str, np.ndarray]  # numeric exogenous columns, carried forward within the series
+    static_cols: list[str]
+    price_col: str | None
+    origin: pd.Timestamp
+    step_days: int
+    integer: bool  # every observed demand is a whole number
+    _cs: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    @property
+    def n_series(self) -> int:
+        return len(self.offset)
+
+    def last_row(self, at_t: int = 0) -> np.ndarray:
+        """Row index of each series at period ``at_t`` (-1 where the series starts later)."""
+        idx = self.offset + self.length - 1 + at_t
+        return np.where(idx >= self.offset, idx, -1)
+
+    def date_of(self, t: np.ndarray) -> pd.DatetimeIndex:
+        return self.origin + pd.to_timedelta(np.asarray(t) * self.step_days, unit="D")
+
+    def cumsum(self, name: str, values: np.ndarray) -> np.ndarray:
+        """Cached cumulative sum with a leading zero: sum of values[a..b] = C[b + 1] - C[a]."""
+        if name not in self._cs:
+            self._cs[name] = np.concatenate([[0.0], np.cumsum(values, dtype=np.float64)])
+        return self._cs[name]
+
+
+def driver_columns(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Numeric (and boolean) extra columns are drivers; text/categorical extra columns are static."""
+    skip = {*ID_COLS, DATE_COL, TARGET_COL, STOCKOUT_COL}
+    drivers, static = [], []
+    for col in frame.columns:
+        if col in skip:
+            continue
+        dtype = frame[col].dtype
+        if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
+            drivers.append(col)
+        elif pd.api.types.is_datetime64_any_dtype(dtype):
+            continue
+        else:
+            static.append(col)
+    return drivers, static
+
+
+def validate_history(history: pd.DataFrame) -> None:
+    missing = [c for c in (*ID_COLS, DATE_COL, TARGET_COL) if c not in history.columns]
+    if missing:
+        raise ValueError(f"history lacks columns {missing}")
+    if history.empty:
+        raise ValueError("history is empty")
+
+
+def period_index(dates: pd.Series, origin: pd.Timestamp, step_days: int) -> np.ndarray:
+    days = (dates - origin).dt.days.to_numpy()
+    return np.floor_divide(days, step_days).astype(np.int64)
+
+
+def build_panel(history: pd.DataFrame, rc: ResolvedConfig, origin: pd.Timestamp | None = None) -> Panel:
+    """Dense panel of every series from its first observation (or ``max_history`` periods before the
+    origin) to the origin. The origin defaults to the latest date in ``history``."""
+    validate_history(history)
+    dates = pd.to_datetime(history[DATE_COL]).dt.normalize()
+    origin = dates.max() if origin is None else pd.Timestamp(origin).normalize()
+    keep = (dates <= origin).to_numpy()
+    hist = history.loc[keep]
+    dates = dates[keep]
+    t_obs = period_index(dates, origin, rc.step_days)
+    in_window = t_obs > -rc.max_history
+    drivers, static = driver_columns(hist)
+
+    grouped = hist.groupby(list(ID_COLS), sort=True, observed=True, dropna=False)
+    sid_all = grouped.ngroup().to_numpy()
+    keys = (
+        grouped[list(static)].last().reset_index() if static else grouped.size().reset_index()[list(ID_COLS)]
+    )
+    n_series = len(keys)
+    # a series whose every row is older than max_history still starts max_history periods back
+    first_t = np.full(n_series, 0, dtype=np.int64)
+    np.minimum.at(first_t, sid_all, np.maximum(t_obs, -rc.max_history + 1))
+    sid_obs, t_obs = sid_all[in_window], t_obs[in_window]
+    obs = hist.loc[in_window]
+
+    length = -first_t + 1
+    offset = np.concatenate([[0], np.cumsum(length)[:-1]]).astype(np.int64)
+    n = int(length.sum())
+    sid = np.repeat(np.arange(n_series), length)
+    t = first_t[sid] + (np.arange(n) - offset[sid])
+    row = offset[sid_obs] + (t_obs - first_t[sid_obs])
+
+    qty = pd.to_numeric(obs[TARGET_COL], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    qty = np.clip(qty, 0.0, None)  # returns are not negative demand
+    y = np.full(n, 0.0 if rc.base.missing_as_zero else np.nan)
+    # several rows for the same period (duplicates, or days of a week): add them up
+    filled = np.zeros(n, dtype=np.int64)
+    np.add.at(filled, row, 1)
+    if (filled > 1).any():
+        sums = np.zeros(n)
+        np.add.at(sums, row, np.nan_to_num(qty))
+        nan_rows = np.zeros(n, dtype=bool)
+        nan_rows[row[np.isnan(qty)]] = True
+        y[filled > 0] = sums[filled > 0]
+        y[nan_rows] = np.nan
+    else:
+        y[row] = qty
+    if STOCKOUT_COL in obs.columns:
+        so = obs[STOCKOUT_COL].fillna(False).astype(bool).to_numpy()
+        y[row[so]] = np.nan
+
+    drv: dict[str, np.ndarray] = {}
+    for col in drivers:
+        vals = pd.to_numeric(obs[col], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        dense = np.full(n, np.nan)
+        if (filled > 1).any():
+            s, c = np.zeros(n), np.zeros(n)
+            ok = ~np.isnan(vals)
+            np.add.at(s, row[ok], vals[ok])
+            np.add.at(c, row[ok], 1)
+            dense = np.where(c > 0, s / np.maximum(c, 1), np.nan)
+        else:
+            dense[row] = vals
+        drv[col] = fill_within_series(dense, sid, offset)
+    price_col = next((c for c in drivers if "price" in c.lower()), None)
+
+    valid = y[~np.isnan(y)]
+    panel = Panel(
+        keys=keys,
+        sid=sid,
+        t=t,
+        y=y,
+        y_feat=y,
+        offset=offset,
+        length=length,
+        drivers=drv,
+        static_cols=list(static),
+        price_col=price_col,
+        origin=origin,
+        step_days=rc.step_days,
+        integer=bool(np.allclose(valid, np.round(valid))) if valid.size else True,
+    )
+    panel.y_feat = impute_censored(panel)
+    return panel
+
+
+def fill_within_series(values: np.ndarray, sid: np.ndarray, offset: np.ndarray) -> np.ndarray:
+    """Carry the last value forward within each series; leading gaps take the first value."""
+    n = len(values)
+    idx = np.arange(n)
+    ok = ~np.isnan(values)
+    last = np.maximum.accumulate(np.where(ok, idx, -1))
+    out = np.where(last >= offset[sid], values[np.maximum(last, 0)], np.nan)
+    # backward fill of the leading gap
+    nxt = np.minimum.accumulate(np.where(ok, idx, n)[::-1])[::-1]
+    lead = np.isnan(out) & (nxt < n)
+    same = lead & (sid[np.minimum(nxt, n - 1)] == sid)
+    out[same] = values[nxt[same]]
+    return out
+
+
+def impute_censored(panel: Panel, short: int = 28, long: int = 364) -> np.ndarray:
+    """Censored or unknown periods get the mean of the observed periods before them (``short``
+    periods back, else ``long``): the in-stock rate, never a value from the future."""
+    y = panel.y
+    miss = np.isnan(y)
+    if not miss.any():
+        return y
+    ok = ~miss
+    cs = np.concatenate([[0.0], np.cumsum(np.where(ok, y, 0.0))])
+    cn = np.concatenate([[0.0], np.cumsum(ok)])
+    idx = np.flatnonzero(miss)
+    off = panel.offset[panel.sid[idx]]
+    out = y.copy()
+    for w in (long, short):  # the short window wins where it has data
+        lo = np.maximum(idx - w, off)
+        s, c = cs[idx] - cs[lo], cn[idx] - cn[lo]
+        est = np.where(c > 0, s / np.maximum(c, 1), np.nan)
+        out[idx] = np.where(np.isnan(est), out[idx], est)
+    return out
+
+
+# ------------------------------------------------------------------------------ origin features
+
+
+def _window_stat(panel: Panel, name: str, values: np.ndarray, idx: np.ndarray, w: int) -> np.ndarray:
+    """Sum of ``values`` over the ``w`` periods ending at rows ``idx`` (within each series)."""
+    c = panel.cumsum(name, values)
+    lo = np.maximum(idx - w + 1, panel.offset[panel.sid[idx]])
+    return c[idx + 1] - c[lo]
+
+
+def origin_features(panel: Panel, idx: np.ndarray, rc: ResolvedConfig) -> dict[str, np.ndarray]:
+    """Features of each series at origin rows ``idx``: only rows ``<= idx`` of the same series."""
+    yf = panel.y_feat
+    ok = ~np.isnan(yf)
+    y0 = np.where(ok, yf, 0.0)
+    off = panel.offset[panel.sid[idx]]
+    pos = idx - off
+    f: dict[str, np.ndarray] = {"age": (pos + 1).astype(np.float64)}
+    for k in rc.lags:
+        f[f"lag_{k}"] = np.where(pos >= k, yf[np.maximum(idx - k, 0)], np.nan)
+    for w in rc.windows:
+        s = _window_stat(panel, "y", y0, idx, w)
+        c = _window_stat(panel, "n", ok.astype(np.float64), idx, w)
+        f[f"mean_{w}"] = np.where(c > 0, s / np.maximum(c, 1), np.nan)
+    mid = rc.windows[min(2, len(rc.windows) - 1)]
+    s = _window_stat(panel, "y", y0, idx, mid)
+    s2 = _window_stat(panel, "y2", y0**2, idx, mid)
+    c = _window_stat(panel, "n", ok.astype(np.float64), idx, mid)
+    mean = s / np.maximum(c, 1)
+    f[f"std_{mid}"] = np.sqrt(np.maximum(s2 / np.maximum(c, 1) - mean**2, 0.0))
+    nz = (y0 > 0).astype(np.float64)
+    f[f"nz_share_{mid}"] = _window_stat(panel, "nz", nz, idx, mid) / np.maximum(c, 1)
+    f["trend"] = f[f"mean_{rc.windows[0]}"] / (f[f"mean_{mid}"] + 1e-3)
+    # demand pattern over the pattern window: ADI, CV² of non-zero sizes
+    stats = pattern_stats(panel, idx, rc.pattern_window)
+    f.update({k: stats[k] for k in ("adi", "cv2", "nz_size")})
+    f["pattern"] = stats["pattern"].astype(np.float64)
+    last_nz = np.maximum.accumulate(np.where(y0 > 0, np.arange(len(y0)), -1))[idx]
+    f["since_sale"] = np.where(last_nz >= off, idx - last_nz, pos + 1).astype(np.float64)
+    if panel.price_col is not None:
+        p = panel.drivers[panel.price_col]
+        pok = ~np.isnan(p)
+        ps = _window_stat(panel, "p", np.where(pok, p, 0.0), idx, rc.price_window)
+        pc = _window_stat(panel, "pn", pok.astype(np.float64), idx, rc.price_window)
+        f["price_ref"] = np.where(pc > 0, ps / np.maximum(pc, 1), np.nan)
+    return f
+
+
+def pattern_stats(panel: Panel, idx: np.ndarray, window: int) -> dict[str, np.ndarray]:
+    """ADI, CV² of non-zero sizes and the SBC class (index into ``PATTERNS``) at rows ``idx``."""
+    yf = panel.y_feat
+    ok = ~np.isnan(yf)
+    y0 = np.where(ok, yf, 0.0)
+    c = _window_stat(panel, "n", ok.astype(np.float64), idx, window)
+    n_nz = _window_stat(panel, "nz", (y0 > 0).astype(np.float64), idx, window)
+    s = _window_stat(panel, "y", y0, idx, window)
+    s2 = _window_stat(panel, "y2", y0**2, idx, window)
+    size = s / np.maximum(n_nz, 1)
+    var = np.maximum(s2 / np.maximum(n_nz, 1) - size**2, 0.0)
+    cv2 = np.where(n_nz > 1, var / np.maximum(size, 1e-12) ** 2, np.nan)
+    adi = np.where(n_nz > 0, c / np.maximum(n_nz, 1), np.nan)
+    pattern = classify(adi, cv2)
+    return {"adi": adi, "cv2": cv2, "nz_size": np.where(n_nz > 0, size, 0.0), "pattern": pattern}
+
+
+def classify(adi: np.ndarray, cv2: np.ndarray) -> np.ndarray:
+    """SBC demand pattern codes (see ``PATTERNS``); one non-zero period counts as intermittent."""
+    high_adi = adi >= ADI_CUT
+    high_cv = np.nan_to_num(cv2, nan=0.0) >= CV2_CUT
+    code = np.select(
+        [np.isnan(adi), ~high_adi & ~high_cv, ~high_adi & high_cv, high_adi & ~high_cv],
+        [4, 0, 1, 2],
+        3,
+    )
+    return code.astype(np.int64)
+
+
+def demand_patterns(history: pd.DataFrame, rc: ResolvedConfig) -> pd.DataFrame:
+    """Per series: ADI, CV² and the SBC class (smooth/erratic/intermittent/lumpy/zero) at the origin."""
+    panel = build_panel(history, rc)
+    stats = pattern_stats(panel, panel.last_row(), rc.pattern_window)
+    out = panel.keys[list(ID_COLS)].copy()
+    out["adi"], out["cv2"] = stats["adi"], stats["cv2"]
+    out["pattern"] = np.asarray(PATTERNS, dtype=object)[stats["pattern"]]
+    return out
+
+
+# ------------------------------------------------------------------------------ target features
+
+
+def target_features(
+    panel: Panel,
+    idx: np.ndarray,
+    h: np.ndarray,
+    drivers: dict[str, np.ndarray],
+    origin_f: dict[str, np.ndarray],
+    rc: ResolvedConfig,
+) -> dict[str, np.ndarray]:
+    """Features of target period ``t[idx] + h`` that are known at the origin ``idx``.
+
+    ``drivers`` holds the driver values of the target periods (planned prices and promotions)."""
+    yf = panel.y_feat
+    off = panel.offset[panel.sid[idx]]
+    f: dict[str, np.ndarray] = {"h": h.astype(np.float64)}
+
+    def back(lag: np.ndarray) -> np.ndarray:
+        j = idx + h - lag  # a period at or before the origin (lag >= h)
+        return np.where(j >= off, yf[np.clip(j, 0, len(yf) - 1)], np.nan)
+
+    s = rc.season
+    first = s * np.ceil(h / s).astype(np.int64)
+    seas = np.stack([back(first + s * m) for m in range(4)])
+    f["seas_1"] = seas[0]
+    f["seas_mean4"] = _nanmean(seas) if s < rc.year else seas[0]
+    mid = rc.windows[min(2, len(rc.windows) - 1)]
+    f["seas_index"] = f["seas_mean4"] / (origin_f[f"mean_{mid}"] + 1e-3)
+    yr = rc.year
+    ok_h = h <= yr - 3
+    around = np.stack([back(np.full_like(h, yr + d)) for d in ((-3, -2, -1, 0, 1, 2, 3) if s < yr else (0,))])
+    yr_mean = np.where(ok_h, _nanmean(around), np.nan)
+    f["year_ago"] = yr_mean
+    f["year_index"] = yr_mean / (origin_f[f"mean_{rc.windows[-1]}"] + 1e-3)
+
+    cal = calendar_table(panel.origin, panel.step_days, int(panel.t.min()), int(h.max()))
+    rows = panel.t[idx] + h - int(panel.t.min())
+    for col in cal.columns:
+        f[col] = cal[col].to_numpy()[rows]
+    for name, vals in drivers.items():
+        f[f"x_{name}"] = vals
+    if panel.price_col is not None:
+        f["price_rel"] = drivers[panel.price_col] / origin_f["price_ref"]
+    return f
+
+
+def _nanmean(stack: np.ndarray) -> np.ndarray:
+    ok = ~np.isnan(stack)
+    n = ok.sum(axis=0)
+    return np.where(n > 0, np.where(ok, stack, 0.0).sum(axis=0) / np.maximum(n, 1), np.nan)
+
+
+def static_features(panel: Panel, idx: np.ndarray, rc: ResolvedConfig) -> dict[str, np.ndarray]:
+    """Integer codes of the warehouse, the SKU (optional) and other static text columns."""
+    s = panel.sid[idx]
+    f: dict[str, np.ndarray] = {}
+    cols = ["warehouse_id", *panel.static_cols] + (["sku"] if rc.base.sku_as_category else [])
+    for col in cols:
+        codes = pd.factorize(panel.keys[col].astype(str), sort=True)[0]
+        f[f"cat_{col}"] = codes[s].astype(np.int64)
+    return f
+
+
+# ---------------------------------------------------------------------------------- calendar
+
+
+@lru_cache(maxsize=64)
+def spring_festivals(first_year: int, last_year: int) -> tuple[pd.Timestamp, ...]:
+    """First day of each Spring Festival holiday, from the ``holidays`` package (holidays.China)."""
+    found: dict[int, object] = {}
+    for day, name in holidays.China(years=range(first_year, last_year + 1)).items():
+        if name.startswith(SPRING_FESTIVAL) and (day.year not in found or day < found[day.year]):
+            found[day.year] = day
+    return tuple(pd.Timestamp(found[y]) for y in sorted(found))
+
+
+@lru_cache(maxsize=64)
+def _public_holidays(first_year: int, last_year: int) -> frozenset:
+    return frozenset(pd.Timestamp(d) for d in holidays.China(years=range(first_year, last_year + 1)))
+
+
+def daily_calendar(days: pd.DatetimeIndex) -> pd.DataFrame:
+    """Calendar and Chinese holiday features of single days.
+
+    Public holidays and the (moving) Spring Festival come from ``holidays.China``; 618 and 双11
+    are fixed-date shopping festivals (June 18, November 11) that the package does not list, so
+    they are derived from the date: signed distance to the day, clipped to a month.
+    """
+    y0, y1 = int(days.year.min()) - 1, int(days.year.max()) + 1
+    sf = np.array(spring_festivals(y0, y1), dtype="datetime64[ns]")
+    d64 = days.values.astype("datetime64[ns]")
+    pos = np.searchsorted(sf, d64)
+    prev_sf = sf[np.clip(pos - 1, 0, len(sf) - 1)]
+    next_sf = sf[np.clip(pos, 0, len(sf) - 1)]
+    d_prev = (d64 - prev_sf).astype("timedelta64[D]").astype(np.int64)
+    d_next = (d64 - next_sf).astype("timedelta64[D]").astype(np.int64)
+    d_sf = np.where(np.abs(d_prev) <= np.abs(d_next), d_prev, d_next)
+    pub = _public_holidays(y0, y1)
+    is_hol = np.fromiter((d in pub for d in days), dtype=np.float64, count=len(days))
+
+    def festival(month: int, day: int) -> np.ndarray:
+        this = pd.to_datetime({"year": days.year, "month": month, "day": day}).to_numpy()
+        return np.clip((d64 - this).astype("timedelta64[D]").astype(np.int64), -31, 31)
+
+    return pd.DataFrame(
+        {
+            "dow": days.day_of_week.to_numpy(dtype=np.float64),
+            "dom": days.day.to_numpy(dtype=np.float64),
+            "month": days.month.to_numpy(dtype=np.float64),
+            "woy": days.isocalendar().week.to_numpy(dtype=np.float64),
+            "is_month_end": days.is_month_end.astype(np.float64),
+            "is_holiday": is_hol,
+            "d_spring": np.clip(d_sf, -46, 46).astype(np.float64),
+            "d_618": festival(6, 18).astype(np.float64),
+            "d_1111": festival(11, 11).astype(np.float64),
+        },
+        index=days,
+    )
+
+
+@lru_cache(maxsize=32)
+def calendar_table(origin: pd.Timestamp, step_days: int, t_min: int, h_max: int) -> pd.DataFrame:
+    """Calendar features for periods ``t_min .. h_max`` (row ``t - t_min``).
+
+    Weekly periods use pandas' ``W`` convention: the date labels the 7 days ending on it; the
+    features are those of the week's middle day plus the number of public holidays in the week."""
+    ts = np.arange(t_min, h_max + 1)
+    dates = origin + pd.to_timedelta(ts * step_days, unit="D")
+    if step_days == 1:
+        return daily_calendar(pd.DatetimeIndex(dates)).reset_index(drop=True)
+    mid = daily_calendar(pd.DatetimeIndex(dates - pd.Timedelta(days=step_days // 2)))
+    out = mid.drop(columns=["dow", "dom", "is_month_end"]).reset_index(drop=True)
+    n_hol = np.zeros(len(dates))
+    for d in range(step_days):
+        n_hol += daily_calendar(pd.DatetimeIndex(dates - pd.Timedelta(days=d)))["is_holiday"].to_numpy()
+    out["is_holiday"] = n_hol
+    out["month_end_in_period"] = ((dates - pd.Timedelta(days=step_days - 1)).month != dates.month).astype(
+        np.float64
+    )
+    return out
+
+
+# ---------------------------------------------------------------------------------- assembly
+
+
+def design_matrix(
+    panel: Panel,
+    idx: np.ndarray,
+    h: np.ndarray,
+    drivers: dict[str, np.ndarray],
+    rc: ResolvedConfig,
+) -> pd.DataFrame:
+    """All features of the (origin row, horizon) pairs, one row each."""
+    of = origin_features(panel, idx, rc)
+    tf = target_features(panel, idx, h, drivers, of, rc)
+    sf = static_features(panel, idx, rc)
+    return pd.DataFrame({**of, **tf, **sf})

@@ -1,0 +1,460 @@
+"""Demand forecasts per SKU x warehouse: ``fit_predict`` and the baselines it is measured against.
+
+``fit_predict(history, horizon, freq="D", future=None, config=None)`` is the stable entry point used by
+the Dagster asset, the benchmarks and other tools; ``docs/forecasting.md`` documents the contract.
+
+Model, in short (details in the docs and in ``features``):
+
+1. One global LightGBM model (Tweedie objective by default) predicts the mean demand of period o + h
+   from features known at the origin o (direct, horizon-aware strategy: the horizon is a feature, all
+   lags lie at or before the origin). Training rows are (observed period, random horizon) pairs.
+2. Quantiles (p50, p90, ...) come from a negative-binomial distribution around that mean (a gamma
+   distribution for non-integer demand) whose shape is fitted, per demand pattern and quantile, by
+   pinball loss on a holdout backtest (the last ``horizon`` periods): residuals calibrated on the
+   backtest. The p50 is therefore a median, which is what WAPE rewards.
+3. Intermittent and lumpy series (SBC classes) go to Croston, SBA or TSB (statsforecast) when that
+   method beats the global model on the same holdout for that class.
+4. Censored periods (``is_stockout``) are never training targets and are imputed in the features by the
+   in-stock rate before them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from scipy import special
+
+from models_ml.config import ForecastConfig, ResolvedConfig
+from models_ml.features import (
+    DATE_COL,
+    ID_COLS,
+    PATTERNS,
+    Panel,
+    build_panel,
+    design_matrix,
+    pattern_stats,
+    period_index,
+)
+
+SHAPE_GRID = np.concatenate([np.geomspace(0.05, 100.0, 16), [1e6]])  # NB size / gamma shape; 1e6 ~ Poisson
+DEFAULT_SHAPE = 2.0
+CROSTON_METHODS = ("croston", "sba", "tsb")
+INTERMITTENT = (PATTERNS.index("intermittent"), PATTERNS.index("lumpy"))
+MIN_CALIBRATION_ROWS = 50
+MAX_CALIBRATION_ROWS = 10_000
+
+
+def quantile_column(q: float) -> str:
+    """0.5 -> 'p50', 0.9 -> 'p90', 0.975 -> 'p97.5'."""
+    return f"p{q * 100:g}"
+
+
+# ------------------------------------------------------------------------------------ public API
+
+
+def fit_predict(
+    history: pd.DataFrame,
+    horizon: int,
+    freq: str = "D",
+    future: pd.DataFrame | None = None,
+    config: ForecastConfig | None = None,
+) -> pd.DataFrame:
+    """Forecast every series of ``history`` for the ``horizon`` periods after its latest date.
+
+    Args:
+        history: long frame with ``sku``, ``warehouse_id``, ``date``, ``qty``; any further numeric or
+            boolean column is a driver (price, promotion flags); text columns (e.g. ``category``) are
+            static attributes; an optional boolean ``is_stockout`` marks censored periods.
+        horizon: number of periods to forecast (days for ``freq="D"``, weeks for ``"W"``).
+        freq: ``"D"`` or ``"W"`` (a weekly date labels the 7 days ending on it, pandas' ``W``).
+        future: optional ``sku``, ``warehouse_id``, ``date`` plus driver columns over the horizon
+            (planned prices, promotions); drivers it lacks are carried forward from the last observation.
+        config: ``ForecastConfig``; defaults when ``None``.
+
+    Returns:
+        ``sku``, ``warehouse_id``, ``date``, ``p50``, ``p90`` (one column per configured quantile),
+        non-negative, one row per series and future period, the same origin for every series; with
+        ``config.include_mean`` also ``mean``, the expected demand (what replenishment sums over a
+        lead time: the median of skewed daily demand is often 0).
+    """
+    if horizon < 1:
+        raise ValueError("horizon must be at least 1")
+    rc = (config or ForecastConfig()).resolved(freq)
+    panel = build_panel(history, rc)
+    drivers = future_drivers(panel, future, horizon)
+    result = forecast_panel(panel, horizon, drivers, rc)
+    return result.frame
+
+
+@dataclass
+class PanelForecast:
+    frame: pd.DataFrame  # the fit_predict output
+    method: np.ndarray  # per series: the method that produced it
+    pattern: np.ndarray  # per series: SBC class code at the origin
+    mean: np.ndarray  # [series, horizon] the mean forecast behind the quantiles
+    calibration: Calibration
+
+
+@dataclass
+class Calibration:
+    """Distribution shapes per (method, pattern or None, quantile) and the route per pattern."""
+
+    shapes: dict[tuple[str, int | None, float], float] = field(default_factory=dict)
+    routes: dict[int, str] = field(default_factory=dict)
+    holdout_wape: dict[tuple[str, int], float] = field(default_factory=dict)
+
+    def shape(self, method: str, pattern: int, q: float) -> float:
+        for key in ((method, pattern, q), (method, None, q), ("global", pattern, q), ("global", None, q)):
+            if key in self.shapes:
+                return self.shapes[key]
+        return DEFAULT_SHAPE
+
+
+def forecast_panel(
+    panel: Panel, horizon: int, drivers: dict[str, np.ndarray], rc: ResolvedConfig
+) -> PanelForecast:
+    """Forecast from a prepared panel; ``drivers`` maps each driver to a [series, horizon] array."""
+    cfg = rc.base
+    calib = calibrate(panel, horizon, rc) if cfg.calibrate else Calibration()
+    rows = panel.last_row(0)
+    pattern = pattern_stats(panel, rows, rc.pattern_window)["pattern"]
+    n_valid = np.bincount(panel.sid, weights=~np.isnan(panel.y), minlength=panel.n_series)
+
+    method = np.full(panel.n_series, "global", dtype=object)
+    forced = cfg.intermittent_method
+    for p in INTERMITTENT:
+        chosen = calib.routes.get(p, "global") if forced == "auto" else forced
+        method[pattern == p] = chosen
+    method[n_valid < cfg.min_history] = "mean"
+
+    mean = np.zeros((panel.n_series, horizon))
+    model = train_global(panel, 0, horizon, rc, cfg.n_estimators)
+    if model is not None:
+        mean[:] = predict_global(model, panel, rows, horizon, drivers, rc)
+    else:  # too little data for a model
+        method[method == "global"] = "mean"
+    for m in CROSTON_METHODS:
+        sel = np.flatnonzero(method == m)
+        if sel.size:
+            mean[sel] = croston_family(panel, sel, 0, horizon, m, rc)
+    sel = np.flatnonzero(method == "mean")
+    if sel.size:
+        mean[sel] = series_mean(panel, sel)[:, None]
+    mean = np.clip(np.nan_to_num(mean), 0.0, None)
+
+    qs = sorted(rc.base.quantiles)
+    out = np.empty((len(qs), panel.n_series, horizon))
+    for k, q in enumerate(qs):
+        shape = np.array([calib.shape(m, p, q) for m, p in zip(method, pattern, strict=True)])
+        out[k] = dist_quantile(mean, shape[:, None], q, panel.integer)
+    out = np.maximum.accumulate(out, axis=0)  # quantiles never cross
+
+    frame = (
+        panel.keys[list(ID_COLS)].iloc[np.repeat(np.arange(panel.n_series), horizon)].reset_index(drop=True)
+    )
+    frame[DATE_COL] = panel.date_of(np.tile(np.arange(1, horizon + 1), panel.n_series))
+    for k, q in enumerate(qs):
+        frame[quantile_column(q)] = out[k].reshape(-1)
+    if cfg.include_mean:
+        frame["mean"] = mean.reshape(-1)
+    return PanelForecast(frame, method, pattern, mean, calib)
+
+
+def future_drivers(panel: Panel, future: pd.DataFrame | None, horizon: int) -> dict[str, np.ndarray]:
+    """[series, horizon] driver values: from ``future`` where given, else the last observed value."""
+    last = panel.last_row(0)
+    out = {name: np.repeat(vals[last][:, None], horizon, axis=1) for name, vals in panel.drivers.items()}
+    if future is None or future.empty or not out:
+        return out
+    fut = future.copy()
+    fut["_t"] = period_index(pd.to_datetime(fut[DATE_COL]).dt.normalize(), panel.origin, panel.step_days)
+    fut = fut[(fut["_t"] >= 1) & (fut["_t"] <= horizon)]
+    keys = panel.keys[list(ID_COLS)].copy()
+    keys["_sid"] = np.arange(len(keys))
+    fut = fut.merge(keys, on=list(ID_COLS), how="inner")
+    s, h = fut["_sid"].to_numpy(), fut["_t"].to_numpy() - 1
+    for name in out:
+        if name in fut.columns:
+            vals = pd.to_numeric(fut[name], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+            ok = ~np.isnan(vals)
+            out[name][s[ok], h[ok]] = vals[ok]
+    return out
+
+
+# ------------------------------------------------------------------------------ global model
+
+
+def lgb_params(rc: ResolvedConfig) -> dict[str, object]:
+    c = rc.base
+    params: dict[str, object] = {
+        "objective": c.objective,
+        "learning_rate": c.learning_rate,
+        "num_leaves": c.num_leaves,
+        "min_data_in_leaf": c.min_data_in_leaf,
+        "feature_fraction": c.feature_fraction,
+        "bagging_fraction": c.bagging_fraction,
+        "bagging_freq": 1,
+        "lambda_l2": c.lambda_l2,
+        "num_threads": c.num_threads,
+        "seed": c.seed,
+        "deterministic": True,
+        "force_row_wise": True,
+        "max_bin": 127,
+        "verbose": -1,
+    }
+    if c.objective == "tweedie":
+        params["tweedie_variance_power"] = c.tweedie_variance_power
+    return params
+
+
+def training_rows(
+    panel: Panel, cutoff_t: int, horizon: int, rc: ResolvedConfig
+) -> tuple[np.ndarray, np.ndarray]:
+    """(origin row, horizon) pairs whose target period is observed, uncensored and <= ``cutoff_t``."""
+    rng = np.random.default_rng(rc.base.seed)
+    target = np.flatnonzero((panel.t <= cutoff_t) & ~np.isnan(panel.y))
+    target = np.tile(target, rc.base.horizon_samples)
+    h = rng.integers(1, horizon + 1, target.size)
+    origin = target - h
+    ok = origin >= panel.offset[panel.sid[target]]
+    origin, h = origin[ok], h[ok]
+    if origin.size > rc.base.max_train_rows:
+        keep = np.sort(rng.choice(origin.size, rc.base.max_train_rows, replace=False))
+        origin, h = origin[keep], h[keep]
+    return origin, h
+
+
+def train_global(
+    panel: Panel, cutoff_t: int, horizon: int, rc: ResolvedConfig, n_estimators: int
+) -> lgb.Booster | None:
+    origin, h = training_rows(panel, cutoff_t, horizon, rc)
+    if origin.size < 2 * rc.base.min_data_in_leaf or np.nansum(panel.y[origin + h]) <= 0:
+        return None
+    target = origin + h
+    drivers = {name: vals[target] for name, vals in panel.drivers.items()}
+    X = design_matrix(panel, origin, h, drivers, rc)
+    cats = [c for c in X.columns if c.startswith("cat_")]
+    data = lgb.Dataset(X, label=panel.y[target], categorical_feature=cats, free_raw_data=True)
+    return lgb.train(lgb_params(rc), data, num_boost_round=n_estimators)
+
+
+def predict_global(
+    model: lgb.Booster,
+    panel: Panel,
+    rows: np.ndarray,
+    horizon: int,
+    drivers: dict[str, np.ndarray],
+    rc: ResolvedConfig,
+) -> np.ndarray:
+    """[len(rows), horizon] mean forecasts from origin rows ``rows``."""
+    idx = np.repeat(rows, horizon)
+    h = np.tile(np.arange(1, horizon + 1), len(rows))
+    flat = {name: vals.reshape(-1) for name, vals in drivers.items()}
+    X = design_matrix(panel, idx, h, flat, rc)
+    pred = model.predict(X, num_threads=rc.base.num_threads)
+    return np.clip(pred, 0.0, None).reshape(len(rows), horizon)
+
+
+# ------------------------------------------------------------------------ Croston family, mean
+
+
+def croston_family(
+    panel: Panel, series: np.ndarray, cutoff_t: int, horizon: int, method: str, rc: ResolvedConfig
+) -> np.ndarray:
+    """[len(series), horizon] Croston / SBA / TSB forecasts (statsforecast) from data up to ``cutoff_t``.
+
+    Censored periods are left out of the series (Croston models inter-demand intervals)."""
+    from statsforecast import StatsForecast
+    from statsforecast.models import TSB, CrostonClassic, CrostonSBA
+
+    model = {
+        "croston": CrostonClassic(alias="m"),
+        "sba": CrostonSBA(alias="m"),
+        "tsb": TSB(alpha_d=rc.base.tsb_alpha_d, alpha_p=rc.base.tsb_alpha_p, alias="m"),
+    }[method]
+    in_sel = np.zeros(panel.n_series, dtype=bool)
+    in_sel[series] = True
+    rows = np.flatnonzero(in_sel[panel.sid] & (panel.t <= cutoff_t) & ~np.isnan(panel.y))
+    out = np.zeros((len(series), horizon))
+    if rows.size == 0:
+        return out
+    df = pd.DataFrame({"unique_id": panel.sid[rows], "ds": np.arange(rows.size), "y": panel.y[rows]})
+    # statsforecast wants regular integer time stamps: renumber the kept periods per series
+    df["ds"] = df.groupby("unique_id").cumcount() + 1
+    fc = StatsForecast(models=[model], freq=1, n_jobs=1).forecast(df=df, h=horizon)
+    fc = fc.sort_values(["unique_id", "ds"])
+    vals = fc["m"].to_numpy(dtype=np.float64).reshape(-1, horizon)
+    pos = {s: k for k, s in enumerate(series)}
+    ids = fc["unique_id"].to_numpy()[::horizon]
+    out[[pos[s] for s in ids]] = np.nan_to_num(vals)
+    return np.clip(out, 0.0, None)
+
+
+def series_mean(panel: Panel, series: np.ndarray) -> np.ndarray:
+    ok = ~np.isnan(panel.y)
+    s = np.bincount(panel.sid[ok], weights=panel.y[ok], minlength=panel.n_series)
+    n = np.bincount(panel.sid[ok], minlength=panel.n_series)
+    return (s / np.maximum(n, 1))[series]
+
+
+# ------------------------------------------------------------------------------- quantiles
+
+
+def dist_quantile(mean: np.ndarray, shape: np.ndarray, q: float, integer: bool) -> np.ndarray:
+    """Quantile ``q`` of a negative binomial (integer data) or gamma with this mean and shape.
+
+    The negative binomial has variance mean + mean^2 / shape (shape -> infinity: Poisson); its
+    quantile is found by bisection on the CDF (regularised incomplete beta), vectorised."""
+    mean = np.clip(np.asarray(mean, dtype=np.float64), 0.0, None)
+    shape = np.broadcast_to(np.asarray(shape, dtype=np.float64), mean.shape)
+    pos = mean > 1e-9
+    out = np.zeros(mean.shape)
+    m, k = mean[pos], shape[pos]
+    if not integer:
+        out[pos] = special.gammaincinv(k, q) * m / k
+        return np.nan_to_num(out)
+    p = k / (k + m)
+    lo = np.full(m.shape, -1.0)  # cdf(lo) < q
+    hi = np.ceil(m + 12.0 * np.sqrt(m + m * m / k) + 10.0)  # cdf(hi) >= q
+    while True:
+        open_ = hi - lo > 1
+        if not open_.any():
+            break
+        mid = np.floor((lo + hi) / 2)
+        ok = special.betainc(k, mid + 1.0, p) >= q
+        hi = np.where(open_ & ok, mid, hi)
+        lo = np.where(open_ & ~ok, mid, lo)
+    out[pos] = hi
+    return out
+
+
+def pinball(y: np.ndarray, f: np.ndarray, q: float) -> float:
+    d = y - f
+    return float(np.mean(np.maximum(q * d, (q - 1) * d)))
+
+
+def fit_shape(mean: np.ndarray, y: np.ndarray, q: float, integer: bool, seed: int = 0) -> float:
+    """The distribution shape whose ``q`` quantile has the lowest pinball loss on (mean, y)."""
+    if mean.size > MAX_CALIBRATION_ROWS:
+        keep = np.random.default_rng(seed).choice(mean.size, MAX_CALIBRATION_ROWS, replace=False)
+        mean, y = mean[keep], y[keep]
+    losses = [pinball(y, dist_quantile(mean, np.full(mean.shape, k), q, integer), q) for k in SHAPE_GRID]
+    return float(SHAPE_GRID[int(np.argmin(losses))])
+
+
+def calibrate(panel: Panel, horizon: int, rc: ResolvedConfig) -> Calibration:
+    """Holdout backtest at origin ``-horizon``: distribution shapes and intermittent routes."""
+    calib = Calibration()
+    rows = panel.last_row(-horizon)
+    alive = np.flatnonzero(rows >= 0)
+    if alive.size == 0:
+        return calib
+    n_est = rc.base.calibration_estimators or rc.base.n_estimators
+    model = train_global(panel, -horizon, horizon, rc, n_est)
+    if model is None:
+        return calib
+    r = rows[alive]
+    steps = np.arange(1, horizon + 1)
+    target = r[:, None] + steps[None, :]
+    drivers = {name: vals[target] for name, vals in panel.drivers.items()}
+    y = panel.y[target]
+    pattern = pattern_stats(panel, r, rc.pattern_window)["pattern"]
+    means = {"global": predict_global(model, panel, r, horizon, drivers, rc)}
+    inter = np.isin(pattern, INTERMITTENT)
+    methods = ["global"]
+    forced = rc.base.intermittent_method
+    candidates = CROSTON_METHODS if forced == "auto" else tuple(m for m in CROSTON_METHODS if m == forced)
+    if inter.any():
+        for m in candidates:
+            means[m] = np.full(y.shape, np.nan)
+            means[m][inter] = croston_family(panel, alive[inter], -horizon, horizon, m, rc)
+            methods.append(m)
+    ok = ~np.isnan(y)
+    qs = sorted(rc.base.quantiles)
+    for m in methods:
+        mu = means[m]
+        valid = ok & ~np.isnan(mu)
+        if valid.sum() >= MIN_CALIBRATION_ROWS:
+            for q in qs:
+                calib.shapes[(m, None, q)] = fit_shape(mu[valid], y[valid], q, panel.integer)
+        for p in range(len(PATTERNS)):
+            sel = valid & (pattern == p)[:, None]
+            if sel.sum() < MIN_CALIBRATION_ROWS:
+                continue
+            for q in qs:
+                calib.shapes[(m, p, q)] = fit_shape(mu[sel], y[sel], q, panel.integer)
+            p50 = dist_quantile(mu[sel], calib.shape(m, p, 0.5), 0.5, panel.integer)
+            calib.holdout_wape[(m, p)] = float(np.abs(y[sel] - p50).sum() / max(y[sel].sum(), 1e-9))
+    for p in INTERMITTENT:
+        scores = {m: calib.holdout_wape[(m, p)] for m in methods if (m, p) in calib.holdout_wape}
+        if scores and "global" in scores:
+            calib.routes[p] = min(scores, key=lambda m: (scores[m], m != "global"))
+    return calib
+
+
+# ------------------------------------------------------------------------------------ baselines
+
+
+def _baseline_frame(panel: Panel, values: np.ndarray) -> pd.DataFrame:
+    horizon = values.shape[1]
+    frame = (
+        panel.keys[list(ID_COLS)].iloc[np.repeat(np.arange(panel.n_series), horizon)].reset_index(drop=True)
+    )
+    frame[DATE_COL] = panel.date_of(np.tile(np.arange(1, horizon + 1), panel.n_series))
+    frame["p50"] = np.clip(np.nan_to_num(values.reshape(-1)), 0.0, None)
+    return frame
+
+
+def _raw_panel(
+    history: pd.DataFrame, freq: str, config: ForecastConfig | None
+) -> tuple[Panel, ResolvedConfig]:
+    rc = (config or ForecastConfig()).resolved(freq)
+    cols = [c for c in (*ID_COLS, DATE_COL, "qty") if c in history.columns]
+    return build_panel(history[cols], rc), rc
+
+
+def seasonal_naive(
+    history: pd.DataFrame, horizon: int, freq: str = "D", season_length: int | None = None
+) -> pd.DataFrame:
+    """The value one season earlier (7 days, 52 weeks); series shorter than a season repeat the last value."""
+    panel, rc = _raw_panel(history, freq, None)
+    s = season_length or rc.season
+    last = panel.last_row(0)
+    h = np.arange(1, horizon + 1)
+    j = last[:, None] - s + ((h - 1) % s)[None, :] + 1
+    first = panel.offset[:, None]
+    y = np.nan_to_num(panel.y)
+    vals = np.where(j >= first, y[np.clip(j, 0, len(y) - 1)], y[last][:, None])
+    return _baseline_frame(panel, vals)
+
+
+def moving_average(
+    history: pd.DataFrame, horizon: int, freq: str = "D", window: int | None = None
+) -> pd.DataFrame:
+    """Mean of the last ``window`` periods (28 days, 4 weeks by default), flat over the horizon."""
+    panel, _ = _raw_panel(history, freq, None)
+    w = window or (28 if freq == "D" else 4)
+    last = panel.last_row(0)
+    c = np.concatenate([[0.0], np.cumsum(np.nan_to_num(panel.y))])
+    lo = np.maximum(last - w + 1, panel.offset)
+    vals = (c[last + 1] - c[lo]) / (last - lo + 1)
+    return _baseline_frame(panel, np.repeat(vals[:, None], horizon, axis=1))
+
+
+def croston_forecast(
+    history: pd.DataFrame,
+    horizon: int,
+    freq: str = "D",
+    method: str = "sba",
+    config: ForecastConfig | None = None,
+) -> pd.DataFrame:
+    """Croston-family point forecast (``croston``, ``sba`` or ``tsb``) for every series."""
+    if method not in CROSTON_METHODS:
+        raise ValueError(f"method must be one of {CROSTON_METHODS}")
+    rc = (config or ForecastConfig()).resolved(freq)
+    panel = build_panel(history, rc)
+    vals = croston_family(panel, np.arange(panel.n_series), 0, horizon, method, rc)
+    return _baseline_frame(panel, vals)

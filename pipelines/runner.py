@@ -93,9 +93,12 @@ def _failure_reason(result) -> str:
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             error = event.step_failure_data.error
-            lines = [line.strip() for line in (error.message if error else "failed").splitlines() if line.strip()]
+            lines = [
+                line.strip() for line in (error.message if error else "failed").splitlines() if line.strip()
+            ]
             reason = lines[0] if lines else "unknown error"
-            if "Errors parsed from dbt logs:" in lines:  # name the dbt node that failed, not just "dbt failed"
+            # for dbt, name the node that failed rather than just "the dbt CLI process failed"
+            if "Errors parsed from dbt logs:" in lines:
                 parsed = lines[lines.index("Errors parsed from dbt logs:") + 1 :]
                 reason = parsed[0] if parsed else reason
             return f"step {event.step_key} failed: {reason}"

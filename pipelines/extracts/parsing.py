@@ -113,7 +113,9 @@ _DATE_FORMATS = (
     "%d-%b-%Y",
 )
 # Last resort: a leading year-first date followed by anything (a time zone, a weekday such as 星期一).
-_LEADING_DATE = r"^\s*([0-9]{4}(?:-[0-9]{1,2}-[0-9]{1,2}|/[0-9]{1,2}/[0-9]{1,2}|年[0-9]{1,2}月[0-9]{1,2}日))(?:[T\s].*)?$"
+_LEADING_DATE = (
+    r"^\s*([0-9]{4}(?:-[0-9]{1,2}-[0-9]{1,2}|/[0-9]{1,2}/[0-9]{1,2}|年[0-9]{1,2}月[0-9]{1,2}日))(?:[T\s].*)?$"
+)
 _COMPACT_DATE = r"[0-9]{8}"  # 20240105
 _EXCEL_SERIAL = r"[0-9]{5}(?:\.[0-9]+)?"
 _EXCEL_SERIAL_RANGE = (20000, 80000)  # 1954-10-03 .. 2119-01-10

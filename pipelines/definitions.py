@@ -10,6 +10,7 @@ from pipelines.defs.automation import (
     inbox_sensor,
     run_failure_alert_sensor,
 )
+from pipelines.defs.forecast.assets import forecast_backtest, sku_demand_forecasts
 from pipelines.defs.ingest.assets import ingest_assets
 from pipelines.defs.publish.assets import bi_marts
 from pipelines.defs.resources import StockflowResource
@@ -20,7 +21,7 @@ from pipelines.settings import Settings
 def build_definitions(settings: Settings) -> dg.Definitions:
     settings.export_env()
     return dg.Definitions(
-        assets=[*ingest_assets, warehouse_dbt_assets, bi_marts],
+        assets=[*ingest_assets, warehouse_dbt_assets, bi_marts, sku_demand_forecasts, forecast_backtest],
         jobs=[daily_refresh_job],
         schedules=[build_schedule(settings)],
         sensors=[inbox_sensor, run_failure_alert_sensor],

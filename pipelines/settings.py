@@ -7,7 +7,7 @@ files whatever their working directory. The README's settings table lists the sa
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +46,10 @@ class Settings:
     schedule_cron: str = "0 6 * * *"
     alert_webhook: str | None = None
     alert_format: str = "auto"
-    extra: dict[str, str] = field(default_factory=dict, compare=False)
+    forecast_horizon_days: int = 28
+    forecast_history_days: int = 730
+    forecast_threads: int = 2
+    backtest_origins: int = 3
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -74,7 +77,36 @@ class Settings:
             schedule_cron=env.get("STOCKFLOW_SCHEDULE_CRON") or "0 6 * * *",
             alert_webhook=env.get("STOCKFLOW_ALERT_WEBHOOK") or None,
             alert_format=(env.get("STOCKFLOW_ALERT_FORMAT") or "auto").lower(),
+            forecast_horizon_days=int(_number(env, "STOCKFLOW_FORECAST_HORIZON_DAYS", 28)),
+            forecast_history_days=int(_number(env, "STOCKFLOW_FORECAST_HISTORY_DAYS", 730)),
+            forecast_threads=int(_number(env, "STOCKFLOW_FORECAST_THREADS", 2)),
+            backtest_origins=int(_number(env, "STOCKFLOW_BACKTEST_ORIGINS", 3)),
         )
+
+    def to_env(self) -> dict[str, str]:
+        """The settings as STOCKFLOW_* variables (paths resolved): `from_env(to_env())` gives them back."""
+        values = {
+            "STOCKFLOW_HOME": self.home,
+            "STOCKFLOW_INBOX": self.inbox,
+            "STOCKFLOW_ARCHIVE": self.archive,
+            "STOCKFLOW_QUARANTINE": self.quarantine,
+            "STOCKFLOW_WAREHOUSE_PATH": self.warehouse_path,
+            "STOCKFLOW_EXPORTS": self.exports,
+            "DAGSTER_HOME": self.dagster_home,
+            "STOCKFLOW_TIMEZONE": self.timezone,
+            "STOCKFLOW_BASE_CURRENCY": self.base_currency,
+            "STOCKFLOW_HEADER_MAP": self.header_map_path or "",
+            "STOCKFLOW_LOCK_TIMEOUT_SECONDS": self.lock_timeout_seconds,
+            "STOCKFLOW_INBOX_SETTLE_SECONDS": self.inbox_settle_seconds,
+            "STOCKFLOW_SCHEDULE_CRON": self.schedule_cron,
+            "STOCKFLOW_ALERT_WEBHOOK": self.alert_webhook or "",
+            "STOCKFLOW_ALERT_FORMAT": self.alert_format,
+            "STOCKFLOW_FORECAST_HORIZON_DAYS": self.forecast_horizon_days,
+            "STOCKFLOW_FORECAST_HISTORY_DAYS": self.forecast_history_days,
+            "STOCKFLOW_FORECAST_THREADS": self.forecast_threads,
+            "STOCKFLOW_BACKTEST_ORIGINS": self.backtest_origins,
+        }
+        return {k: str(v) for k, v in values.items()}
 
     @property
     def alert_log(self) -> Path:

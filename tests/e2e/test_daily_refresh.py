@@ -76,6 +76,41 @@ def test_daily_refresh_end_to_end(settings, demo, capsys):
     )
     assert src == [("销售订单执行明细.csv", 4)]  # title row, filter row, header, then data
 
+    # marts: KPIs per warehouse and company, consistent with the marts they summarise
+    kpi = _q(
+        settings,
+        "select sum(units_shipped), sum(units_ordered) from marts.fct_kpi_monthly "
+        "where rollup_level = 'company'",
+    )[0]
+    fill = _q(settings, "select sum(units_shipped), sum(units_ordered) from marts.fct_fill_rate")[0]
+    assert kpi == pytest.approx(fill) and 0.5 < kpi[0] / kpi[1] <= 1
+    dead_latest = _q(
+        settings,
+        "select dead_stock_value from marts.fct_kpi_monthly where rollup_level = 'company' "
+        "order by month_start desc limit 1",
+    )[0][0]
+    dead_mart = _q(
+        settings,
+        "select coalesce(sum(on_hand_value), 0) from marts.fct_dead_stock where stock_status = 'dead'",
+    )[0][0]
+    assert dead_latest == pytest.approx(dead_mart)
+
+    # forecasts: one non-negative row per active series and horizon day, from the latest data date
+    series = _q(
+        settings,
+        "select count(*) from (select distinct sku, warehouse_id from marts.fct_sku_daily_demand "
+        "where is_active)",
+    )[0][0]
+    fc = _q(
+        settings,
+        "select count(*), count(distinct origin_date), min(p50), min(horizon_days), max(horizon_days) "
+        "from forecast.sku_demand_forecasts",
+    )[0]
+    assert fc == (series * 28, 1, pytest.approx(fc[2]), 1, 28) and fc[2] >= 0
+    assert {"model", "seasonal_naive"} <= {
+        r[0] for r in _q(settings, "select distinct method from forecast.forecast_backtest_metrics")
+    }
+
     text = format_summary(settings, summarise(settings, since=outcome.started_at), outcome)
     assert f"{len(demo.files)} loaded" in text and "sales_orders" in text
 

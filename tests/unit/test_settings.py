@@ -53,3 +53,16 @@ def test_every_setting_is_in_the_readme():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     for name, _, _ in SETTINGS_DOC:
         assert f"`{name}`" in readme, f"{name} missing from the README settings table"
+
+
+def test_settings_round_trip_through_environment_variables(tmp_path: Path):
+    s = Settings.from_env(
+        {
+            "STOCKFLOW_HOME": str(tmp_path),
+            "STOCKFLOW_ALERT_WEBHOOK": "http://127.0.0.1:1/x",
+            "STOCKFLOW_FORECAST_HORIZON_DAYS": "14",
+            "STOCKFLOW_TIMEZONE": "UTC",
+        }
+    )
+    assert Settings.from_env(s.to_env()) == s
+    assert s.forecast_horizon_days == 14 and s.alert_webhook == "http://127.0.0.1:1/x"

@@ -1,0 +1,124 @@
+"""Between the warehouse and the forecaster: the demand history it reads and the tables it writes.
+
+`demand_history` turns the mart `fct_sku_daily_demand` (plus `dim_skus` and planned promotions) into
+`models_ml.forecast.fit_predict`'s contract; `save_forecasts` and `save_backtest` append results with
+the run id and forecast origin, keeping history so later actuals can be compared (fct_forecast_accuracy).
+No Dagster here; the connection is opened and closed by the caller, never held while a model trains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+import pandas as pd
+
+SCHEMA = "forecast"
+FORECASTS = f"{SCHEMA}.sku_demand_forecasts"
+BACKTEST = f"{SCHEMA}.forecast_backtest_metrics"
+
+
+@dataclass(frozen=True)
+class DemandHistory:
+    history: pd.DataFrame  # sku, warehouse_id, date, qty, price, is_on_promotion, discount_pct, category
+    future: pd.DataFrame  # sku, warehouse_id, date, is_on_promotion, discount_pct over the horizon
+    segments: pd.DataFrame  # sku, warehouse_id, segment (ABC x XYZ)
+    origin: pd.Timestamp
+
+
+def forecast_config(settings) -> ForecastConfig:  # noqa: F821 (imported lazily: lightgbm is heavy)
+    """The forecaster's settings from Stockflow's: threads as configured, the mean column for planning."""
+    from models_ml.config import ForecastConfig
+
+    return ForecastConfig(num_threads=settings.forecast_threads, include_mean=True)
+
+
+def demand_history(conn: duckdb.DuckDBPyConnection, horizon_days: int, history_days: int) -> DemandHistory:
+    """The last `history_days` of daily demand per SKU x warehouse, drivers and planned promotions."""
+    origin = conn.execute("select max(date_day) from marts.fct_sku_daily_demand").fetchall()[0][0]
+    if origin is None:
+        raise ValueError("marts.fct_sku_daily_demand is empty: no sales history to forecast from")
+    history = conn.execute(
+        """
+        select d.sku, d.warehouse_id, d.date_day as date, d.ordered_qty as qty,
+               d.avg_unit_price as price, cast(d.is_on_promotion as integer) as is_on_promotion,
+               coalesce(d.max_discount_pct, 0) as discount_pct, coalesce(s.category, 'uncategorised') as category
+        from marts.fct_sku_daily_demand d
+        left join marts.dim_skus s on s.sku = d.sku
+        where d.date_day > ? - cast(? as integer) and d.is_active
+        order by 1, 2, 3
+        """,
+        [origin, history_days],
+    ).df()
+    # Prices exist only on days with sales, which would reveal those days to the model: carry them forward.
+    history["price"] = history.groupby(["sku", "warehouse_id"])["price"].ffill()
+    history["price"] = history["price"].fillna(history.groupby("sku")["price"].transform("median"))
+    future = conn.execute(
+        """
+        with days as (
+            select cast(? as date) + cast(h as integer) as date
+            from range(1, ? + 1) as t(h)
+        ),
+        series as (select distinct sku, warehouse_id from marts.fct_sku_daily_demand)
+        select series.sku, series.warehouse_id, days.date,
+               cast(count(p.promo_id) > 0 as integer) as is_on_promotion,
+               coalesce(max(p.discount_pct), 0) as discount_pct
+        from series cross join days
+        left join staging.stg_erp__promotions p
+            on p.sku = series.sku and (p.warehouse_id = series.warehouse_id or p.applies_to_all_warehouses)
+            and days.date between p.start_date and p.end_date
+        group by 1, 2, 3
+        """,
+        [origin, horizon_days],
+    ).df()
+    segments = conn.execute(
+        "select sku, coalesce(abc_class, 'C') || coalesce(xyz_class, 'Z') as segment from marts.dim_skus"
+    ).df()
+    return DemandHistory(history, future, segments, pd.Timestamp(origin))
+
+
+def _append(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    conn.execute(f"create schema if not exists {SCHEMA}")
+    conn.register("_frame", frame)
+    try:
+        exists = conn.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            table.split("."),
+        ).fetchall()[0][0]
+        if exists:
+            conn.execute(f"insert into {table} by name select * from _frame")
+        else:
+            conn.execute(f"create table {table} as select * from _frame")
+    finally:
+        conn.unregister("_frame")
+
+
+def save_forecasts(
+    conn: duckdb.DuckDBPyConnection, forecasts: pd.DataFrame, run_id: str, origin: pd.Timestamp
+) -> int:
+    """Append one run's forecasts (replacing an earlier run's for the same origin); returns rows written."""
+    frame = forecasts.rename(columns={"date": "forecast_date"}).assign(
+        run_id=run_id,
+        origin_date=pd.Timestamp(origin).normalize(),
+        created_at=datetime.now(UTC).replace(tzinfo=None),
+    )
+    frame["horizon_days"] = (frame["forecast_date"] - frame["origin_date"]).dt.days
+    conn.execute("begin transaction")
+    try:
+        has_table = conn.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            FORECASTS.split("."),
+        ).fetchall()[0][0]
+        if has_table:
+            conn.execute(f"delete from {FORECASTS} where origin_date = ?", [frame["origin_date"].iloc[0]])
+        _append(conn, FORECASTS, frame)
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+    return len(frame)
+
+
+def save_backtest(conn: duckdb.DuckDBPyConnection, metrics: pd.DataFrame, run_id: str) -> None:
+    _append(conn, BACKTEST, metrics.assign(run_id=run_id, created_at=datetime.now(UTC).replace(tzinfo=None)))

@@ -14,14 +14,21 @@ from pipelines.defs.forecast.assets import forecast_backtest, sku_demand_forecas
 from pipelines.defs.ingest.assets import ingest_assets
 from pipelines.defs.publish.assets import bi_marts
 from pipelines.defs.resources import StockflowResource
-from pipelines.defs.transform.dbt import dbt_resource, warehouse_dbt_assets
+from pipelines.defs.transform.dbt import dbt_resource, forecast_accuracy_dbt_assets, warehouse_dbt_assets
 from pipelines.settings import Settings
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
     settings.export_env()
     return dg.Definitions(
-        assets=[*ingest_assets, warehouse_dbt_assets, bi_marts, sku_demand_forecasts, forecast_backtest],
+        assets=[
+            *ingest_assets,
+            warehouse_dbt_assets,
+            bi_marts,
+            sku_demand_forecasts,
+            forecast_backtest,
+            forecast_accuracy_dbt_assets,
+        ],
         jobs=[daily_refresh_job],
         schedules=[build_schedule(settings)],
         sensors=[inbox_sensor, run_failure_alert_sensor],

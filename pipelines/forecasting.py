@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 import duckdb
 import pandas as pd
 
+from pipelines import warehouse
+
 SCHEMA = "forecast"
 FORECASTS = f"{SCHEMA}.sku_demand_forecasts"
 BACKTEST = f"{SCHEMA}.forecast_backtest_metrics"
@@ -97,22 +99,38 @@ def _append(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) ->
 def save_forecasts(
     conn: duckdb.DuckDBPyConnection, forecasts: pd.DataFrame, run_id: str, origin: pd.Timestamp
 ) -> int:
-    """Append one run's forecasts (replacing an earlier run's for the same origin); returns rows written."""
+    """Append one run's forecasts, replacing an earlier run's for the same origin; returns rows written.
+
+    Stored: p50, p90 and mean (other configured quantiles are returned by models_ml but not kept)."""
     frame = forecasts.rename(columns={"date": "forecast_date"}).assign(
         run_id=run_id,
         origin_date=pd.Timestamp(origin).normalize(),
         created_at=datetime.now(UTC).replace(tzinfo=None),
     )
     frame["horizon_days"] = (frame["forecast_date"] - frame["origin_date"]).dt.days
+    if "mean" not in frame:
+        frame["mean"] = float("nan")
+    frame = frame[
+        [
+            "sku",
+            "warehouse_id",
+            "forecast_date",
+            "p50",
+            "p90",
+            "mean",
+            "run_id",
+            "origin_date",
+            "created_at",
+            "horizon_days",
+        ]
+    ]
+    warehouse.ensure_raw_schema(conn)
     conn.execute("begin transaction")
     try:
-        has_table = conn.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-            FORECASTS.split("."),
-        ).fetchall()[0][0]
-        if has_table:
-            conn.execute(f"delete from {FORECASTS} where origin_date = ?", [frame["origin_date"].iloc[0]])
-        _append(conn, FORECASTS, frame)
+        conn.execute(f"delete from {FORECASTS} where origin_date = ?", [frame["origin_date"].iloc[0]])
+        conn.register("_frame", frame)
+        conn.execute(f"insert into {FORECASTS} by name select * from _frame")
+        conn.unregister("_frame")
         conn.execute("commit")
     except BaseException:
         conn.execute("rollback")

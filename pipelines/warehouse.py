@@ -104,13 +104,34 @@ create table if not exists {FILES_TABLE} (
 """
 
 
+# Forecasts written by the forecast asset and read by dbt (source forecast.sku_demand_forecasts): created
+# up front so that dbt builds, by hand or before the first forecast, find the table (empty).
+FORECASTS_DDL = """
+create table if not exists forecast.sku_demand_forecasts (
+  sku varchar,
+  warehouse_id varchar,
+  forecast_date timestamp,
+  p50 double,
+  p90 double,
+  mean double,
+  run_id varchar,
+  origin_date timestamp,
+  created_at timestamp,
+  horizon_days bigint
+)
+"""
+
+
 def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw schema, every raw table and the file log if missing (idempotent)."""
+    """Create the tables Python writes if missing (idempotent): every raw table, the file log and
+    the forecasts table."""
     conn.execute(f"create schema if not exists {RAW_SCHEMA}")
     conn.execute(FILES_DDL)
     conn.execute("create sequence if not exists raw._load_ids start 1")
     for kind in KINDS.values():
         conn.execute(raw_table_ddl(kind))
+    conn.execute("create schema if not exists forecast")
+    conn.execute(FORECASTS_DDL)
 
 
 def is_loaded(conn: duckdb.DuckDBPyConnection, sha256: str) -> bool:

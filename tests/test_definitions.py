@@ -39,11 +39,15 @@ def test_ingest_keys_are_the_dbt_source_keys(settings):
 
     manifest = json.loads(MANIFEST.read_text())
     source_tables = {f"{s['source_name']}/{s['name']}" for s in manifest["sources"].values()}
-    assert source_tables == {f"erp/{k}" for k in KINDS}
+    assert source_tables == {f"erp/{k}" for k in KINDS} | {"forecast/sku_demand_forecasts"}
     graph = build_definitions(settings).resolve_asset_graph()
     staging = dg.AssetKey(["staging", "stg_erp__sales_order_lines"])
     assert dg.AssetKey(["erp", "sales_orders"]) in graph.get(staging).parent_keys
     assert graph.get(dg.AssetKey(["erp", "sales_orders"])).is_materializable
+    # the forecasts are a Python asset read back by dbt: one key, built before fct_forecast_accuracy
+    forecasts = dg.AssetKey(["forecast", "sku_demand_forecasts"])
+    assert graph.get(forecasts).is_materializable
+    assert forecasts in graph.get(dg.AssetKey(["staging", "stg_forecast__sku_demand_forecasts"])).parent_keys
 
 
 def test_schedule_follows_settings(settings, monkeypatch):

@@ -224,6 +224,18 @@ def test_bi_reader_holding_the_published_file_never_blocks_a_run(settings, demo)
         reader.stdin.write("\n")
         reader.stdin.flush()
         assert int(reader.stdout.readline()) == days_before  # the reader still sees its complete old copy
+        # the first run's day-1 forecasts now meet the next day's actuals
+        acc = _q(
+            settings,
+            "select count(*), count(distinct origin_date), min(horizon_days), max(horizon_days), "
+            "sum(actual_qty) from marts.fct_forecast_accuracy",
+        )[0]
+        day1 = _q(
+            settings,
+            "select count(*) from forecast.sku_demand_forecasts where horizon_days = 1 "
+            "and origin_date = (select min(origin_date) from forecast.sku_demand_forecasts)",
+        )[0][0]
+        assert acc == (day1, 1, 1, 1, 1.0)
     finally:
         reader.stdin.close()
         reader.wait(timeout=30)

@@ -3,10 +3,18 @@
 import dagster as dg
 
 from pipelines.defs.resources import StockflowResource
-from pipelines.defs.transform.dbt import warehouse_dbt_assets
+from pipelines.defs.transform.dbt import forecast_accuracy_dbt_assets, warehouse_dbt_assets
 from pipelines.publish import publish_marts
 
-MART_KEYS = sorted((k for k in warehouse_dbt_assets.keys if k.path[0] == "marts"), key=lambda k: k.path)
+MART_KEYS = sorted(
+    (
+        k
+        for assets in (warehouse_dbt_assets, forecast_accuracy_dbt_assets)
+        for k in assets.keys
+        if k.path[0] == "marts"
+    ),
+    key=lambda k: k.path,
+)
 
 
 @dg.asset(

@@ -12,6 +12,7 @@ from pipelines.defs.automation import (
 )
 from pipelines.defs.forecast.assets import forecast_backtest, sku_demand_forecasts
 from pipelines.defs.ingest.assets import ingest_assets
+from pipelines.defs.plans.assets import policy_simulation, replenishment_plan
 from pipelines.defs.publish.assets import bi_marts
 from pipelines.defs.resources import StockflowResource
 from pipelines.defs.transform.dbt import dbt_resource, forecast_accuracy_dbt_assets, warehouse_dbt_assets
@@ -28,6 +29,8 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             sku_demand_forecasts,
             forecast_backtest,
             forecast_accuracy_dbt_assets,
+            replenishment_plan,
+            policy_simulation,
         ],
         jobs=[daily_refresh_job],
         schedules=[build_schedule(settings)],

@@ -64,8 +64,8 @@ def _number_format(series: pd.Series, column: str) -> str | None:
 
 
 def _cell(value):
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
-        return None
+    if value is None or (not isinstance(value, (list, tuple, np.ndarray)) and pd.isna(value)):
+        return None  # None, NaN, NaT and pandas' NA are all empty cells
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
     if isinstance(value, np.generic):

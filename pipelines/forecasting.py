@@ -80,22 +80,6 @@ def demand_history(conn: duckdb.DuckDBPyConnection, horizon_days: int, history_d
     return DemandHistory(history, future, segments, pd.Timestamp(origin))
 
 
-def _append(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    conn.execute(f"create schema if not exists {SCHEMA}")
-    conn.register("_frame", frame)
-    try:
-        exists = conn.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-            table.split("."),
-        ).fetchall()[0][0]
-        if exists:
-            conn.execute(f"insert into {table} by name select * from _frame")
-        else:
-            conn.execute(f"create table {table} as select * from _frame")
-    finally:
-        conn.unregister("_frame")
-
-
 def save_forecasts(
     conn: duckdb.DuckDBPyConnection, forecasts: pd.DataFrame, run_id: str, origin: pd.Timestamp
 ) -> int:
@@ -139,4 +123,6 @@ def save_forecasts(
 
 
 def save_backtest(conn: duckdb.DuckDBPyConnection, metrics: pd.DataFrame, run_id: str) -> None:
-    _append(conn, BACKTEST, metrics.assign(run_id=run_id, created_at=datetime.now(UTC).replace(tzinfo=None)))
+    warehouse.append_frame(
+        conn, BACKTEST, metrics.assign(run_id=run_id, created_at=datetime.now(UTC).replace(tzinfo=None))
+    )

@@ -29,6 +29,13 @@ def _number(env: dict[str, str], name: str, default: float) -> float:
         raise ValueError(f"{name}={value!r} is not a number") from exc
 
 
+def _choice(env: dict[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = (env.get(name) or default).lower()
+    if value not in allowed:
+        raise ValueError(f"{name}={value!r}: expected one of {', '.join(allowed)}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -50,6 +57,8 @@ class Settings:
     forecast_history_days: int = 730
     forecast_threads: int = 2
     backtest_origins: int = 3
+    export_lang: str = "zh"
+    simulation_days: int = 180
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -81,6 +90,8 @@ class Settings:
             forecast_history_days=int(_number(env, "STOCKFLOW_FORECAST_HISTORY_DAYS", 730)),
             forecast_threads=int(_number(env, "STOCKFLOW_FORECAST_THREADS", 2)),
             backtest_origins=int(_number(env, "STOCKFLOW_BACKTEST_ORIGINS", 3)),
+            export_lang=_choice(env, "STOCKFLOW_EXPORT_LANG", ("zh", "en"), "zh"),
+            simulation_days=int(_number(env, "STOCKFLOW_SIMULATION_DAYS", 180)),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -105,6 +116,8 @@ class Settings:
             "STOCKFLOW_FORECAST_HISTORY_DAYS": self.forecast_history_days,
             "STOCKFLOW_FORECAST_THREADS": self.forecast_threads,
             "STOCKFLOW_BACKTEST_ORIGINS": self.backtest_origins,
+            "STOCKFLOW_EXPORT_LANG": self.export_lang,
+            "STOCKFLOW_SIMULATION_DAYS": self.simulation_days,
         }
         return {k: str(v) for k, v in values.items()}
 

@@ -256,3 +256,21 @@ def contract_violations(conn: duckdb.DuckDBPyConnection, kind: ExtractKind) -> d
     select = ", ".join(f"count_if({cond}) as {name}" for name, cond in rules.items())
     row = conn.execute(f"select {select} from {raw_table(kind.name)}").fetchall()[0]
     return {name: int(n or 0) for name, n in zip(rules, row, strict=True)}  # null on an empty table
+
+
+def append_frame(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Append a frame to `schema.table` by column name, creating schema and table on first use."""
+    schema, name = table.split(".")
+    conn.execute(f"create schema if not exists {schema}")
+    conn.register("_frame", frame)
+    try:
+        exists = conn.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchall()[0][0]
+        if exists:
+            conn.execute(f"insert into {table} by name select * from _frame")
+        else:
+            conn.execute(f"create table {table} as select * from _frame")
+    finally:
+        conn.unregister("_frame")

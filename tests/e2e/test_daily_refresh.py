@@ -111,6 +111,48 @@ def test_daily_refresh_end_to_end(settings, demo, capsys):
         r[0] for r in _q(settings, "select distinct method from forecast.forecast_backtest_metrics")
     }
 
+    # the plan: one explained line per series, order quantities multiples of the pack, planner files written
+    plan = pd.DataFrame(
+        _q(
+            settings,
+            "select p.order_qty, p.pack_size, p.reason_code, p.sku, p.warehouse_id "
+            "from plans.replenishment_plan p",
+        ),
+        columns=["order_qty", "pack_size", "reason_code", "sku", "warehouse_id"],
+    )
+    assert len(plan) == len(plan.drop_duplicates(["sku", "warehouse_id"])) >= series
+    ordered = plan[plan["order_qty"] > 0]
+    assert len(ordered) > 0 and ((ordered["order_qty"] / ordered["pack_size"].fillna(1)) % 1 == 0).all()
+    assert set(plan["reason_code"]) <= {
+        "ORDER_BELOW_REORDER_POINT",
+        "NO_ORDER_POSITION_SUFFICIENT",
+        "NO_ORDER_NO_DEMAND",
+        "NO_ORDER_DEAD_STOCK",
+        "NO_ORDER_DISCONTINUED",
+        "TRANSFER_INSTEAD",
+    }
+    (workbook,) = (settings.exports / "plans").glob("*/replenishment_plan_*.xlsx")
+    import openpyxl
+
+    sheets = openpyxl.load_workbook(workbook, read_only=True).sheetnames
+    assert sheets[0] == "汇总" and "异常" in sheets and len(sheets) >= 4  # zh headers by default
+    po_csv = next(workbook.parent.glob("purchase_order_lines_*.csv"))
+    assert (
+        po_csv.read_bytes().startswith(b"\xef\xbb\xbf")
+        and len(po_csv.read_text("utf-8-sig").splitlines()) == len(ordered) + 1
+    )
+
+    # the policy simulation compares the replayed policy with the recorded history, per warehouse and ABC class
+    sim = dict(
+        ((r[0], r[1]), r[2])
+        for r in _q(
+            settings, "select level, scenario, fill_rate from plans.policy_simulation where level = 'total'"
+        )
+    )
+    assert set(sim) == {("total", "history"), ("total", "proposed")}
+    recorded = _q(settings, "select sum(units_shipped) / sum(units_ordered) from marts.fct_fill_rate")[0][0]
+    assert 0 < sim[("total", "history")] <= 1 and 0 < sim[("total", "proposed")] <= 1 and recorded > 0
+
     text = format_summary(settings, summarise(settings, since=outcome.started_at), outcome)
     assert f"{len(demo.files)} loaded" in text and "sales_orders" in text
 

@@ -7,7 +7,10 @@ UV := $(VENV)/bin/uv
 DEMO_ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: install install-dev demo run test ui lint lock clean-data
+.PHONY: install install-dev system-deps demo run test ui lint lock clean-data
+
+# Debian packages the tests use: LibreOffice renders the planners' workbook to PDF, poppler reads it back.
+SYSTEM_PACKAGES := libreoffice-calc-nogui poppler-utils
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +30,12 @@ $(VENV)/.installed-dev: pyproject.toml requirements-dev.lock | $(PY)
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+system-deps:
+	@command -v soffice >/dev/null && command -v pdfinfo >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES); \
+	  else echo "make test needs Debian packages: sudo apt-get install $(SYSTEM_PACKAGES)"; exit 1; fi; }
+
 ## demo: set up, generate the demo company into the inbox, run the full refresh headless, print a summary
 demo: install
 	$(VENV)/bin/stockflow demo $(DEMO_ARGS)
@@ -36,8 +45,8 @@ demo: install
 run: install
 	$(VENV)/bin/stockflow run
 
-## test: set up with dev extras and run the whole suite (dbt runs inside the tests)
-test: install-dev
+## test: set up with dev extras (and LibreOffice, poppler), run the whole suite (dbt runs inside the tests)
+test: install-dev system-deps
 	OMP_WAIT_POLICY=PASSIVE $(PY) -m pytest $(PYTEST_ARGS)
 
 ## ui: the Dagster UI on http://127.0.0.1:3000

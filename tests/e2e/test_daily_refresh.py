@@ -136,6 +136,30 @@ def test_daily_refresh_end_to_end(settings, demo, capsys):
 
     sheets = openpyxl.load_workbook(workbook, read_only=True).sheetnames
     assert sheets[0] == "汇总" and "异常" in sheets and len(sheets) >= 4  # zh headers by default
+    # the workbook opens and renders: LibreOffice converts it to PDF, poppler reads the SKUs back
+    pdf_dir = settings.home / "pdf"
+    subprocess.run(
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{settings.home / 'lo-profile'}",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(pdf_dir),
+            str(workbook),
+        ],
+        check=True,
+        timeout=300,
+        capture_output=True,
+    )
+    pdf = pdf_dir / (workbook.stem + ".pdf")
+    pages = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
+    assert int(next(line.split()[-1] for line in pages.splitlines() if line.startswith("Pages:"))) >= len(
+        sheets
+    )
+    text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    assert ordered["sku"].iloc[0] in text
     po_csv = next(workbook.parent.glob("purchase_order_lines_*.csv"))
     assert (
         po_csv.read_bytes().startswith(b"\xef\xbb\xbf")

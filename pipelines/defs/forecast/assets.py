@@ -5,6 +5,7 @@ import time
 import dagster as dg
 import pandas as pd
 
+from pipelines.charts import forecast_vs_actual
 from pipelines.defs.resources import StockflowResource
 from pipelines.forecasting import demand_history, forecast_config, save_backtest, save_forecasts
 
@@ -79,6 +80,7 @@ def forecast_backtest(context: dg.AssetExecutionContext, stockflow: StockflowRes
             "metrics": dg.MetadataValue.md(_markdown(result.metrics)),
             "by_segment": dg.MetadataValue.md(_markdown(result.by_segment)),
             "value_added": dg.MetadataValue.md(_markdown(result.fva)),
+            "forecast_vs_actual": dg.MetadataValue.md(forecast_vs_actual(result.forecasts)),
         },
         check_results=[
             dg.AssetCheckResult(

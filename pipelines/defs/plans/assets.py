@@ -8,6 +8,7 @@ import dagster as dg
 import pandas as pd
 
 from pipelines import warehouse
+from pipelines.charts import simulation_vs_history
 from pipelines.defs.resources import StockflowResource
 from pipelines.planning import plan_exceptions, plan_inputs, simulation_inputs, write_plan_files
 
@@ -138,5 +139,6 @@ def policy_simulation(
             "forecast_used": "stand-in: trailing 28-day mean and 91-day std at each review (no look-ahead)",
             "simulation_seconds": round(seconds, 2),
             "comparison": dg.MetadataValue.md(comparison_markdown(comparison)),
+            "plot": dg.MetadataValue.md(simulation_vs_history(proposed, sim.history)),
         }
     )

@@ -302,3 +302,26 @@ def simulation_inputs(conn: duckdb.DuckDBPyConnection, days: int, warmup_days: i
         [start],
     ).df()
     return SimulationInputs(demand, stock, open_pos, samples, history, start)
+
+
+def latest_plan(plans_dir: Path) -> Path | None:
+    found = sorted(plans_dir.glob("*/replenishment_plan_*.xlsx")) if plans_dir.exists() else []
+    return found[-1] if found else None
+
+
+def write_plan_status(plans_dir: Path, ok: bool, detail: str, when: str) -> Path:
+    """`exports/plans/STATUS.md`: what planners read first — is today's plan there, and if not, why."""
+    plans_dir.mkdir(parents=True, exist_ok=True)
+    last = latest_plan(plans_dir)
+    if ok:
+        text = f"# Plan up to date\n\nWritten {when}: `{last}`.\n\n{detail}\n"
+    else:
+        kept = f"The latest good plan is unchanged: `{last}`." if last else "There is no earlier plan."
+        text = (
+            f"# Plan NOT updated\n\nThe run at {when} did not produce a new plan, because:\n\n> {detail}\n\n"
+            f"{kept} The data team has been alerted.\n"
+        )
+    tmp = plans_dir / ".STATUS.md.tmp"
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(plans_dir / "STATUS.md")
+    return plans_dir / "STATUS.md"

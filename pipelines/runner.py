@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pipelines import warehouse
 from pipelines.alerts import Alert, raise_alert
+from pipelines.planning import write_plan_status
 from pipelines.settings import Settings
 
 DAGSTER_YAML = """\
@@ -134,6 +135,10 @@ def run_refresh(settings: Settings) -> RunOutcome:
             settings.alert_log,
             settings.alert_webhook,
             settings.alert_format,
+        )
+        # planners read exports/plans/STATUS.md: the plan was not updated, the last good one stands
+        write_plan_status(
+            settings.exports / "plans", False, outcome.reason, datetime.now(UTC).isoformat(timespec="minutes")
         )
     return outcome
 

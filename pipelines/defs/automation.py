@@ -9,6 +9,7 @@ from pipelines.alerts import Alert, raise_alert
 from pipelines.defs.resources import StockflowResource
 from pipelines.inbox import InboxEntry, new_inbox_files
 from pipelines.ingest import list_inbox
+from pipelines.planning import write_plan_status
 from pipelines.settings import Settings
 
 daily_refresh_job = dg.define_asset_job(
@@ -68,3 +69,9 @@ def run_failure_alert_sensor(context: dg.RunFailureSensorContext, stockflow: Sto
     delivery_error = raise_alert(alert, settings.alert_log, settings.alert_webhook, settings.alert_format)
     if delivery_error:
         context.log.warning(delivery_error)
+    write_plan_status(
+        settings.exports / "plans",
+        False,
+        alert.reason,
+        context.dagster_run.run_id[:8] + " (" + context.dagster_run.job_name + ")",
+    )

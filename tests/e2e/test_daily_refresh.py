@@ -160,6 +160,8 @@ def test_daily_refresh_end_to_end(settings, demo, capsys):
     )
     text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
     assert ordered["sku"].iloc[0] in text
+    status = (settings.exports / "plans" / "STATUS.md").read_text(encoding="utf-8")
+    assert status.startswith("# Plan up to date") and str(workbook) in status
     po_csv = next(workbook.parent.glob("purchase_order_lines_*.csv"))
     assert (
         po_csv.read_bytes().startswith(b"\xef\xbb\xbf")

@@ -96,6 +96,10 @@ def test_failed_cli_run_reaches_the_webhook(settings, webhook, monkeypatch):
     assert [r["run_id"] for r in received] == [outcome.run_id]
     assert received[0]["source"] == "cli" and received[0]["reason"].startswith("step erp__")
     assert outcome.run_id in (settings.home / "alerts.log").read_text(encoding="utf-8")
+    status = (settings.exports / "plans" / "STATUS.md").read_text(encoding="utf-8")
+    assert (
+        status.startswith("# Plan NOT updated") and outcome.reason in status and "no earlier plan" in status
+    )
 
 
 def test_run_failure_sensor_alerts(settings, webhook):

@@ -10,7 +10,13 @@ import pandas as pd
 from pipelines import warehouse
 from pipelines.charts import simulation_vs_history
 from pipelines.defs.resources import StockflowResource
-from pipelines.planning import plan_exceptions, plan_inputs, simulation_inputs, write_plan_files
+from pipelines.planning import (
+    plan_exceptions,
+    plan_inputs,
+    simulation_inputs,
+    write_plan_files,
+    write_plan_status,
+)
 
 UPSTREAM = [
     dg.AssetKey(["forecast", "sku_demand_forecasts"]),
@@ -66,6 +72,13 @@ def replenishment_plan(
     )
     ordering = plan[plan["order_qty"] > 0]
     reasons = plan["reason_code"].value_counts()
+    write_plan_status(
+        settings.exports / "plans",
+        True,
+        f"{len(ordering)} lines to order from {ordering['supplier_id'].nunique()} suppliers; "
+        f"{len(exceptions)} exceptions.",
+        datetime.now(ZoneInfo(settings.timezone)).isoformat("T", "minutes"),
+    )
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": len(plan),

@@ -32,6 +32,7 @@ from models_ml.features import (
     DATE_COL,
     ID_COLS,
     PATTERNS,
+    TARGET_COL,
     Panel,
     build_panel,
     design_matrix,
@@ -458,3 +459,44 @@ def croston_forecast(
     panel = build_panel(history, rc)
     vals = croston_family(panel, np.arange(panel.n_series), 0, horizon, method, rc)
     return _baseline_frame(panel, vals)
+
+
+BASELINES = ("seasonal_naive", "ma", *CROSTON_METHODS)
+
+
+def baseline_forecast(
+    history: pd.DataFrame,
+    horizon: int,
+    method: str,
+    freq: str = "D",
+    config: ForecastConfig | None = None,
+    shape: float = DEFAULT_SHAPE,
+) -> pd.DataFrame:
+    """A baseline in ``fit_predict``'s output shape: the fallback when the model loses its backtest.
+
+    The baseline's point forecast is the ``mean``; quantiles (``p50``, ``p90``, ...) come from a
+    negative binomial (gamma for non-integer data) around it with dispersion ``shape``, so that a
+    replenishment engine gets a spread as it does from the model.
+    """
+    cfg = config or ForecastConfig()
+    if method == "seasonal_naive":
+        base = seasonal_naive(history, horizon, freq)
+    elif method == "ma":
+        base = moving_average(history, horizon, freq)
+    elif method in CROSTON_METHODS:
+        base = croston_forecast(history, horizon, freq, method, cfg)
+    else:
+        raise ValueError(f"unknown baseline {method!r}; expected one of {', '.join(BASELINES)}")
+    mean = np.clip(np.nan_to_num(base["p50"].to_numpy(dtype=np.float64)), 0.0, None)
+    qty = pd.to_numeric(history[TARGET_COL], errors="coerce").dropna()
+    integer = bool(np.all(np.isclose(qty, np.round(qty))))
+    qs = sorted(cfg.quantiles)
+    values = np.maximum.accumulate(
+        np.stack([dist_quantile(mean, np.full_like(mean, shape), q, integer) for q in qs]), axis=0
+    )
+    out = base[[*ID_COLS, DATE_COL]].copy()
+    for k, q in enumerate(qs):
+        out[quantile_column(q)] = values[k]
+    if cfg.include_mean:
+        out["mean"] = mean
+    return out

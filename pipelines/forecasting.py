@@ -126,3 +126,50 @@ def save_backtest(conn: duckdb.DuckDBPyConnection, metrics: pd.DataFrame, run_id
     warehouse.append_frame(
         conn, BACKTEST, metrics.assign(run_id=run_id, created_at=datetime.now(UTC).replace(tzinfo=None))
     )
+
+
+def choose_method(wape_by_method: dict[str, float]) -> tuple[str, str]:
+    """Which forecasts the plan gets: the model when its backtest WAPE beats seasonal naive, else the
+    baseline with the lowest WAPE. Returns (method, reason for the run's log and metadata)."""
+    model, naive = wape_by_method.get("model"), wape_by_method.get("seasonal_naive")
+    if model is None or naive is None:
+        return "model", "no backtest for this run: using the model"
+    if model < naive:
+        return "model", f"model WAPE {model:.3f} beats seasonal naive {naive:.3f}"
+    baselines = {m: w for m, w in wape_by_method.items() if m != "model" and w == w}
+    best = min(baselines, key=baselines.get)
+    return best, (
+        f"model WAPE {model:.3f} does not beat seasonal naive {naive:.3f}: "
+        f"forecasts fall back to the best baseline, {best} (WAPE {baselines[best]:.3f})"
+    )
+
+
+def latest_backtest_wape(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, float]:
+    """Overall WAPE per method from this run's backtest (else the latest one), {} when none."""
+    rows = (
+        conn.execute(
+            f"""
+        with runs as (
+            select run_id, max(created_at) as last_created_at from {BACKTEST} group by 1
+        ),
+        chosen as (
+            select run_id from runs order by case when run_id = ? then 0 else 1 end, last_created_at desc limit 1
+        )
+        select method, wape from {BACKTEST} where scope = 'all' and run_id = (select run_id from chosen)
+        """,
+            [run_id],
+        ).fetchall()
+        if _has_table(conn, BACKTEST)
+        else []
+    )
+    return {m: float(w) for m, w in rows if w is not None}
+
+
+def _has_table(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, name = table.split(".")
+    return bool(
+        conn.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchall()[0][0]
+    )

@@ -294,3 +294,19 @@ def test_mean_column_on_request_lies_at_or_above_the_skewed_median():
     assert list(with_mean.columns) == ["sku", "warehouse_id", "date", "p50", "p90", "mean"]
     pd.testing.assert_frame_equal(plain, with_mean.drop(columns="mean"))
     assert (with_mean["mean"] >= 0).all() and with_mean["mean"].sum() > with_mean["p50"].sum()
+
+
+def test_baseline_fallback_has_the_model_contract():
+    from models_ml.config import ForecastConfig
+    from models_ml.forecast import baseline_forecast
+
+    dates = pd.date_range("2025-01-01", periods=60, freq="D")
+    history = pd.DataFrame(
+        {"sku": "A", "warehouse_id": "W1", "date": dates, "qty": np.tile([0.0, 2.0, 4.0], 20)}
+    )
+    for method in ("seasonal_naive", "ma", "sba"):
+        out = baseline_forecast(history, 7, method, config=ForecastConfig(include_mean=True))
+        assert list(out.columns) == ["sku", "warehouse_id", "date", "p50", "p90", "mean"], method
+        assert len(out) == 7 and (out["p90"] >= out["p50"]).all() and (out["p50"] >= 0).all()
+    ma = baseline_forecast(history, 7, "ma", config=ForecastConfig(include_mean=True))
+    assert np.allclose(ma["mean"], 58 / 28)  # the last 28 days: nine 4-0-2 cycles (54) and a 4

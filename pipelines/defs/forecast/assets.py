@@ -7,7 +7,14 @@ import pandas as pd
 
 from pipelines.charts import forecast_vs_actual
 from pipelines.defs.resources import StockflowResource
-from pipelines.forecasting import demand_history, forecast_config, save_backtest, save_forecasts
+from pipelines.forecasting import (
+    choose_method,
+    demand_history,
+    forecast_config,
+    latest_backtest_wape,
+    save_backtest,
+    save_forecasts,
+)
 
 DEMAND_MART = dg.AssetKey(["marts", "fct_sku_daily_demand"])
 SKU_DIM = dg.AssetKey(["marts", "dim_skus"])
@@ -102,7 +109,7 @@ def forecast_backtest(context: dg.AssetExecutionContext, stockflow: StockflowRes
     key=["forecast", "sku_demand_forecasts"],
     group_name="forecast",
     kinds={"python", "lightgbm", "duckdb"},
-    deps=[DEMAND_MART, SKU_DIM, PROMOTIONS],
+    deps=[DEMAND_MART, SKU_DIM, PROMOTIONS, dg.AssetKey(["forecast", "forecast_backtest"])],
     owners=["team:data"],
     description="Daily demand forecasts per SKU x warehouse (p50, p90, mean) over the horizon from the latest data "
     "date, appended to forecast.sku_demand_forecasts with the run id and origin so later actuals can be compared.",
@@ -116,14 +123,19 @@ def forecast_backtest(context: dg.AssetExecutionContext, stockflow: StockflowRes
     ],
 )
 def sku_demand_forecasts(context: dg.AssetExecutionContext, stockflow: StockflowResource):
-    from models_ml.forecast import fit_predict
+    from models_ml.forecast import baseline_forecast, fit_predict
 
     settings = stockflow.settings
     horizon = settings.forecast_horizon_days
     with stockflow.connect(read_only=False) as conn:  # read, then close: never hold the file while training
         demand = demand_history(conn, horizon, settings.forecast_history_days)
+        method, why = choose_method(latest_backtest_wape(conn, context.run_id))
+    (context.log.info if method == "model" else context.log.warning)(why)
     started = time.perf_counter()
-    forecasts = fit_predict(demand.history, horizon, "D", demand.future, forecast_config(settings))
+    if method == "model":
+        forecasts = fit_predict(demand.history, horizon, "D", demand.future, forecast_config(settings))
+    else:
+        forecasts = baseline_forecast(demand.history, horizon, method, "D", forecast_config(settings))
     seconds = time.perf_counter() - started
     with stockflow.connect() as conn:
         rows = save_forecasts(conn, forecasts, context.run_id, demand.origin)
@@ -137,6 +149,8 @@ def sku_demand_forecasts(context: dg.AssetExecutionContext, stockflow: Stockflow
             "series": len(series),
             "origin_date": str(demand.origin.date()),
             "horizon_days": horizon,
+            "method": method,
+            "method_reason": why,
             "fit_predict_seconds": round(seconds, 1),
             "units_forecast_p50": float(forecasts["p50"].sum()),
             "units_forecast_mean": float(forecasts["mean"].sum()) if "mean" in forecasts else None,

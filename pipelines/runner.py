@@ -94,7 +94,9 @@ def _failure_reason(result) -> str:
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             error = event.step_failure_data.error
-            while error is not None and error.cause is not None:  # the user code's error, not Dagster's wrapper
+            while (
+                error is not None and error.cause is not None
+            ):  # the user code's error, not Dagster's wrapper
                 error = error.cause
             lines = [
                 line.strip() for line in (error.message if error else "failed").splitlines() if line.strip()

@@ -159,17 +159,7 @@ def latest_backtest_wape(conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[s
         """,
             [run_id],
         ).fetchall()
-        if _has_table(conn, BACKTEST)
+        if warehouse.table_exists(conn, BACKTEST)
         else []
     )
     return {m: float(w) for m, w in rows if w is not None}
-
-
-def _has_table(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, name = table.split(".")
-    return bool(
-        conn.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-            [schema, name],
-        ).fetchall()[0][0]
-    )

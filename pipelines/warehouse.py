@@ -260,17 +260,19 @@ def contract_violations(conn: duckdb.DuckDBPyConnection, kind: ExtractKind) -> d
 
 def append_frame(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
     """Append a frame to `schema.table` by column name, creating schema and table on first use."""
-    schema, name = table.split(".")
-    conn.execute(f"create schema if not exists {schema}")
+    conn.execute(f"create schema if not exists {table.split('.')[0]}")
     conn.register("_frame", frame)
     try:
-        exists = conn.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-            [schema, name],
-        ).fetchall()[0][0]
-        if exists:
+        if table_exists(conn, table):
             conn.execute(f"insert into {table} by name select * from _frame")
         else:
             conn.execute(f"create table {table} as select * from _frame")
     finally:
         conn.unregister("_frame")
+
+
+def table_exists(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether `schema.table` exists in the open database."""
+    schema, name = table.split(".")
+    query = "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
+    return bool(conn.execute(query, [schema, name]).fetchall()[0][0])

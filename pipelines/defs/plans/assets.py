@@ -56,14 +56,8 @@ def replenishment_plan(
     plan_date = datetime.now(ZoneInfo(settings.timezone)).date().isoformat()
     with stockflow.connect() as conn:
         stamp = {"plan_date": plan_date, "run_id": context.run_id}
-        conn.execute("create schema if not exists plans")
-        for table in ("plans.replenishment_plan", "plans.plan_exceptions"):
-            exists = conn.execute(
-                "select count(*) from information_schema.tables where table_schema = 'plans' "
-                "and table_name = ?",
-                [table.split(".")[1]],
-            ).fetchall()[0][0]
-            if exists:
+        for table in ("plans.replenishment_plan", "plans.plan_exceptions"):  # a same-day re-run replaces
+            if warehouse.table_exists(conn, table):
                 conn.execute(f"delete from {table} where plan_date = ?", [plan_date])
         warehouse.append_frame(conn, "plans.replenishment_plan", plan.assign(**stamp))
         warehouse.append_frame(conn, "plans.plan_exceptions", exceptions.assign(**stamp))

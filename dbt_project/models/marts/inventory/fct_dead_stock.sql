@@ -150,8 +150,8 @@ final as (
         *,
         on_hand_qty > 0 as has_stock,
         case
-            when days_since_first_receipt < {{ var('new_stock_days') }} then 'new'
-            when on_hand_qty > 0 and days_without_sale >= {{ var('dead_stock_no_sale_days') }} then 'dead'
+            when {{ is_new_stock('days_since_first_receipt') }} then 'new'
+            when {{ is_dead_stock('on_hand_qty', 'days_without_sale', 'days_since_first_receipt') }} then 'dead'
             when on_hand_qty > 0
                 and window_ordered_qty < {{ var('slow_stock_max_sell_through') }} * on_hand_qty then 'slow'
             else 'active'

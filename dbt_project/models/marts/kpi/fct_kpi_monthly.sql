@@ -70,9 +70,7 @@ stock_by_warehouse as (
     from (
         select
             *,
-            on_hand_qty > 0
-            and days_without_sale >= {{ var('dead_stock_no_sale_days') }}
-            and not coalesce(days_since_first_receipt < {{ var('new_stock_days') }}, false) as is_dead
+            {{ is_dead_stock('on_hand_qty', 'days_without_sale', 'days_since_first_receipt') }} as is_dead
         from period_end_stock
     ) as classified
     group by 1, 2

@@ -37,6 +37,7 @@ import pyarrow as pa
 from tqdm.auto import tqdm
 
 from pipelines.demo import documents as docs
+from pipelines.demo import increments
 from pipelines.demo.catalogue import Calendar, build_catalogue
 from pipelines.demo.demand import build_demand
 from pipelines.demo.simulate import STATUS_CANCELLED, STATUS_CLOSED, plan_policy, simulate
@@ -74,8 +75,14 @@ class DemoSummary:
     stats: dict[str, float]
 
 
-def generate_demo(out_dir: Path, config: DemoConfig = DemoConfig(), progress: bool = True) -> DemoSummary:
-    """Simulate the demo company and write its ERP extracts into ``out_dir``."""
+def generate_demo(
+    out_dir: Path, config: DemoConfig = DemoConfig(), progress: bool = True, holdback_dir: Path | None = None
+) -> DemoSummary:
+    """Simulate the demo company and write its ERP extracts into ``out_dir``.
+
+    With ``holdback_dir``, the last day's documents are written there instead, as the next day's
+    extract, and ``out_dir`` gets the company as exported the evening before (see ``increments``);
+    the summary then describes ``out_dir``'s files (history ending the day before ``end_date``)."""
     config.validate()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -89,14 +96,22 @@ def generate_demo(out_dir: Path, config: DemoConfig = DemoConfig(), progress: bo
     policy = plan_policy(rng_policy, cat)
     sim = simulate(rng_sim, cat, demand, policy, progress)
     company = docs.Company(cat, demand, policy, sim)
-    files, rows = _write_files(out_dir, company, rng_docs, progress)
-    return DemoSummary(files, rows, cal.start, cal.end, company_stats(company))
+    if holdback_dir is None:
+        files, rows = _write_files(out_dir, company, rng_docs, progress)
+        return DemoSummary(files, rows, cal.start, cal.end, company_stats(company))
+    files, rows = _write_files(out_dir, company, rng_docs, progress, Path(holdback_dir))
+    return DemoSummary(files, rows, cal.start, cal.end - timedelta(days=1), company_stats(company))
 
 
 def _write_files(
-    out_dir: Path, co: docs.Company, rng: np.random.Generator, progress: bool
+    out_dir: Path,
+    co: docs.Company,
+    rng: np.random.Generator,
+    progress: bool,
+    holdback_dir: Path | None = None,
 ) -> tuple[list[Path], dict[str, int]]:
-    """Masters first, then transactions, so a watcher can load each file as it lands."""
+    """Masters first, then transactions, so a watcher can load each file as it lands. With
+    ``holdback_dir``, the last day's rows are written there (``increments.split_last_day``)."""
     purchases = functools.cache(lambda: docs.purchase_tables(co))  # POs and receipts are numbered together
     builders: dict[str, Callable[[], Iterable[pa.Table]]] = {
         "warehouses": lambda: [docs.warehouses_table(co)],
@@ -113,8 +128,36 @@ def _write_files(
     files: list[Path] = []
     rows: dict[str, int] = {}
     cal = co.cat.cal
+    if holdback_dir is not None:
+        holdback_dir.mkdir(parents=True, exist_ok=True)
+        last = cal.end
+        open_status = docs.LINE_STATUS[co.lang][0]
+        closed = functools.cache(lambda: increments.received_keys(purchases()[1], last))
     for kind in tqdm(builders, desc="writing files", unit="file", disable=not progress):
-        path, n = write_extract(out_dir, LAYOUTS[kind], co.lang, builders[kind](), cal.start, cal.end)
+        if holdback_dir is None:
+            path, n = write_extract(out_dir, LAYOUTS[kind], co.lang, builders[kind](), cal.start, cal.end)
+        else:
+            held: list[pa.Table] = []
+
+            def main_part(
+                tables: Iterable[pa.Table], kind: str = kind, held: list = held
+            ) -> Iterable[pa.Table]:
+                for table in tables:
+                    keys = closed() if kind == "purchase_orders" else None
+                    before, day = increments.split_last_day(kind, table, last, open_status, keys)
+                    held.append(day)
+                    yield before
+
+            path, n = write_extract(
+                out_dir,
+                LAYOUTS[kind],
+                co.lang,
+                main_part(builders[kind]()),
+                cal.start,
+                last - timedelta(days=1),
+            )
+            if kind in increments.DATE_COLUMNS:
+                write_extract(holdback_dir, LAYOUTS[kind], co.lang, held, last, last)
         files.append(path)
         rows[kind] = n
     return files, rows

@@ -6,9 +6,11 @@ import dagster as dg
 
 from pipelines.defs.automation import (
     build_schedule,
+    daily_refresh_freshness_policy,
     daily_refresh_job,
     inbox_sensor,
     run_failure_alert_sensor,
+    with_freshness_policy,
 )
 from pipelines.defs.forecast.assets import forecast_backtest, sku_demand_forecasts
 from pipelines.defs.ingest.assets import ingest_assets
@@ -22,16 +24,20 @@ from pipelines.settings import Settings
 def build_definitions(settings: Settings) -> dg.Definitions:
     settings.export_env()
     return dg.Definitions(
-        assets=[
-            *ingest_assets,
-            warehouse_dbt_assets,
-            bi_marts,
-            sku_demand_forecasts,
-            forecast_backtest,
-            forecast_accuracy_dbt_assets,
-            replenishment_plan,
-            policy_simulation,
-        ],
+        # marts, plans and the dashboard are expected after every tick of the daily schedule
+        assets=with_freshness_policy(
+            [
+                *ingest_assets,
+                warehouse_dbt_assets,
+                bi_marts,
+                sku_demand_forecasts,
+                forecast_backtest,
+                forecast_accuracy_dbt_assets,
+                replenishment_plan,
+                policy_simulation,
+            ],
+            daily_refresh_freshness_policy(settings),
+        ),
         jobs=[daily_refresh_job],
         schedules=[build_schedule(settings)],
         sensors=[inbox_sensor, run_failure_alert_sensor],

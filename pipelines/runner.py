@@ -27,6 +27,9 @@ concurrency:
   runs:
     # DuckDB has one writer per file: runs launched by the schedule, the sensor or the UI queue up.
     max_concurrent_runs: 1
+# Evaluate the freshness policies (marts, plans, dashboard), so a missed daily refresh shows in the UI.
+freshness:
+  enabled: true
 """
 
 
@@ -54,6 +57,12 @@ def ensure_dagster_home(settings: Settings) -> Path:
     config = settings.dagster_home / "dagster.yaml"
     if not config.exists():
         config.write_text(DAGSTER_YAML, encoding="utf-8")
+    else:  # a file an earlier Stockflow wrote, before freshness was evaluated: add it (others are left alone)
+        text = config.read_text(encoding="utf-8")
+        if text.startswith(DAGSTER_YAML.splitlines()[0]) and "\nfreshness:" not in text:
+            config.write_text(
+                text.rstrip("\n") + "\n" + DAGSTER_YAML.split("max_concurrent_runs: 1\n")[1], encoding="utf-8"
+            )
     return config
 
 

@@ -1,6 +1,7 @@
 """Everything loads: assets, checks, the job, the schedule and the sensor; ingest keys match dbt sources."""
 
 import json
+from datetime import timedelta
 
 import dagster as dg
 
@@ -58,3 +59,42 @@ def test_schedule_follows_settings(settings, monkeypatch):
     monkeypatch.setenv("STOCKFLOW_SCHEDULE_CRON", "30 5 * * 1-5")
     schedule = build_definitions(Settings.from_env()).resolve_schedule_def("daily_refresh_schedule")
     assert (schedule.cron_schedule, schedule.execution_timezone) == ("30 5 * * 1-5", "Europe/Berlin")
+
+
+def _freshness(settings):
+    from pipelines.definitions import build_definitions
+
+    graph = build_definitions(settings).resolve_asset_graph()
+    return {k.to_user_string(): graph.get(k).freshness_policy for k in graph.get_all_asset_keys()}
+
+
+def test_marts_and_plans_must_refresh_after_each_scheduled_tick(settings):
+    policies = _freshness(settings)
+    marts = {k for k in policies if k.startswith("marts/")}
+    assert {"marts/fct_kpi_monthly", "marts/dim_skus", "marts/fct_forecast_accuracy"} <= marts
+    expected = {*marts, "plans/replenishment_plan", "plans/policy_simulation"}
+    if "publish/dashboard" in policies:
+        expected.add("publish/dashboard")
+    for key in expected:
+        policy = policies[key]
+        assert type(policy).__name__ == "CronFreshnessPolicy", key
+        # the default 06:00 schedule: the run must land between 06:00 and the 08:00 deadline
+        assert (policy.deadline_cron, policy.timezone) == ("0 8 * * *", "Asia/Shanghai"), key
+        assert policy.lower_bound_delta == timedelta(hours=2)
+    # raw extracts, staging views and forecasts are not promised daily
+    assert policies["erp/sales_orders"] is None
+    assert policies["staging/stg_erp__items"] is None
+    assert policies["forecast/sku_demand_forecasts"] is None
+
+
+def test_freshness_follows_the_schedule_setting(settings, monkeypatch):
+    from pipelines.settings import Settings
+
+    monkeypatch.setenv("STOCKFLOW_SCHEDULE_CRON", "30 5 * * 1-5")
+    policy = _freshness(Settings.from_env())["marts/fct_dead_stock"]
+    assert (policy.deadline_cron, policy.lower_bound_delta) == ("30 7 * * 1-5", timedelta(hours=2))
+    # 23:30 on weekdays + 2 h cannot be one cron: the deadline is the tick itself, and the previous
+    # tick's run must have landed (within the shortest gap between ticks, a day)
+    monkeypatch.setenv("STOCKFLOW_SCHEDULE_CRON", "30 23 * * 1-5")
+    policy = _freshness(Settings.from_env())["plans/replenishment_plan"]
+    assert (policy.deadline_cron, policy.lower_bound_delta) == ("30 23 * * 1-5", timedelta(days=1))

@@ -2,11 +2,16 @@
 
 import hashlib
 import time
+from collections.abc import Iterable
+from datetime import timedelta
+from itertools import islice
 
 import dagster as dg
+from dagster._utils.schedules import cron_string_iterator
 
 from pipelines.alerts import Alert, raise_alert
 from pipelines.defs.resources import StockflowResource
+from pipelines.freshness import REFRESH_GRACE, shift_cron
 from pipelines.inbox import InboxEntry, new_inbox_files
 from pipelines.ingest import list_inbox
 from pipelines.planning import write_plan_status
@@ -29,6 +34,45 @@ def build_schedule(settings: Settings) -> dg.ScheduleDefinition:
         default_status=dg.DefaultScheduleStatus.RUNNING,
         description=f"Runs the daily refresh at '{settings.schedule_cron}' in {settings.timezone}.",
     )
+
+
+def daily_refresh_freshness_policy(settings: Settings) -> dg.FreshnessPolicy:
+    """Fresh when materialised between a tick of the daily schedule and REFRESH_GRACE after it: a run
+    that was missed, failed or is still going past the grace shows as failing freshness in the UI."""
+    deadline = shift_cron(settings.schedule_cron, REFRESH_GRACE)
+    if deadline is not None:
+        return dg.FreshnessPolicy.cron(
+            deadline_cron=deadline, lower_bound_delta=REFRESH_GRACE, timezone=settings.timezone
+        )
+    # a cron whose deadline cannot be written as one cron string: at each tick, a run must have landed
+    # within the shortest gap between ticks (Dagster's limit), i.e. usually the previous tick's run; a miss
+    # shows one tick later, and after a longer gap (a weekend) the tick fails until its own run lands
+    ticks = list(islice(cron_string_iterator(time.time(), settings.schedule_cron, settings.timezone), 60))
+    shortest = min((b - a for a, b in zip(ticks, ticks[1:], strict=False)), default=timedelta(days=1))
+    return dg.FreshnessPolicy.cron(
+        deadline_cron=settings.schedule_cron, lower_bound_delta=shortest, timezone=settings.timezone
+    )
+
+
+def expected_daily(key: dg.AssetKey) -> bool:
+    """The outputs people read after each daily refresh: every mart, the plan tables, the dashboard."""
+    return key.path[0] in ("marts", "plans") or key == dg.AssetKey(["publish", "dashboard"])
+
+
+def with_freshness_policy(
+    assets: Iterable[dg.AssetsDefinition], policy: dg.FreshnessPolicy
+) -> list[dg.AssetsDefinition]:
+    """The assets, with `policy` on every asset `expected_daily` selects (others unchanged)."""
+    return [
+        a.map_asset_specs(
+            lambda spec: (
+                spec.replace_attributes(freshness_policy=policy) if expected_daily(spec.key) else spec
+            )
+        )
+        if any(expected_daily(k) for k in a.keys)
+        else a
+        for a in assets
+    ]
 
 
 @dg.sensor(

@@ -15,7 +15,7 @@ from pipelines.defs.automation import (
 from pipelines.defs.forecast.assets import forecast_backtest, sku_demand_forecasts
 from pipelines.defs.ingest.assets import ingest_assets
 from pipelines.defs.plans.assets import policy_simulation, replenishment_plan
-from pipelines.defs.publish.assets import bi_marts
+from pipelines.defs.publish.assets import bi_marts, dashboard
 from pipelines.defs.resources import StockflowResource
 from pipelines.defs.transform.dbt import dbt_resource, forecast_accuracy_dbt_assets, warehouse_dbt_assets
 from pipelines.settings import Settings
@@ -35,6 +35,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
                 forecast_accuracy_dbt_assets,
                 replenishment_plan,
                 policy_simulation,
+                dashboard,
             ],
             daily_refresh_freshness_policy(settings),
         ),

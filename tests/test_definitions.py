@@ -72,9 +72,7 @@ def test_marts_and_plans_must_refresh_after_each_scheduled_tick(settings):
     policies = _freshness(settings)
     marts = {k for k in policies if k.startswith("marts/")}
     assert {"marts/fct_kpi_monthly", "marts/dim_skus", "marts/fct_forecast_accuracy"} <= marts
-    expected = {*marts, "plans/replenishment_plan", "plans/policy_simulation"}
-    if "publish/dashboard" in policies:
-        expected.add("publish/dashboard")
+    expected = {*marts, "plans/replenishment_plan", "plans/policy_simulation", "publish/dashboard"}
     for key in expected:
         policy = policies[key]
         assert type(policy).__name__ == "CronFreshnessPolicy", key
@@ -98,3 +96,20 @@ def test_freshness_follows_the_schedule_setting(settings, monkeypatch):
     monkeypatch.setenv("STOCKFLOW_SCHEDULE_CRON", "30 23 * * 1-5")
     policy = _freshness(Settings.from_env())["plans/replenishment_plan"]
     assert (policy.deadline_cron, policy.lower_bound_delta) == ("30 23 * * 1-5", timedelta(days=1))
+
+
+def test_dashboard_runs_after_the_marts_plan_and_simulation(settings):
+    from pipelines.definitions import build_definitions
+
+    defs = build_definitions(settings)
+    graph = defs.resolve_asset_graph()
+    dashboard = dg.AssetKey(["publish", "dashboard"])
+    parents = graph.get(dashboard).parent_keys
+    assert {
+        dg.AssetKey(["marts", "fct_kpi_monthly"]),
+        dg.AssetKey(["marts", "fct_forecast_accuracy"]),
+        dg.AssetKey(["plans", "replenishment_plan"]),
+        dg.AssetKey(["plans", "policy_simulation"]),
+    } <= parents
+    assert graph.get(dashboard).group_name == "publish"
+    assert dashboard in defs.resolve_job_def("daily_refresh_job").asset_layer.asset_graph.get_all_asset_keys()

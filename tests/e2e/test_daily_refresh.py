@@ -179,6 +179,18 @@ def test_daily_refresh_end_to_end(settings, demo, capsys):
     recorded = _q(settings, "select sum(units_shipped) / sum(units_ordered) from marts.fct_fill_rate")[0][0]
     assert 0 < sim[("total", "history")] <= 1 and 0 < sim[("total", "proposed")] <= 1 and recorded > 0
 
+    # the managers' dashboard: one offline file with every panel drawn from this run's data
+    page = (settings.exports / "dashboard" / "index.html").read_text(encoding="utf-8")
+    data_date = _q(settings, "select max(date_day) from marts.fct_daily_stock")[0][0]
+    assert f"数据截至 {data_date.isoformat()}" in page and 'data-kpi="dio"' in page and "库存周转天数" in page
+    for chart in (
+        "chart-turnover-by-category",
+        "chart-fill-trend",
+        "chart-forecast",
+        "chart-simulation-groups",
+    ):
+        assert f'id="{chart}"' in page, chart
+
     text = format_summary(settings, summarise(settings, since=outcome.started_at), outcome)
     assert f"{len(demo.files)} loaded" in text and "sales_orders" in text
 

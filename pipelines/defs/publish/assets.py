@@ -1,7 +1,11 @@
-"""The published copy of the marts that BI tools read (never the warehouse itself)."""
+"""What readers get after each run: the published copy of the marts that BI tools read (never the warehouse
+itself) and the managers' dashboard."""
+
+import time
 
 import dagster as dg
 
+from pipelines.dashboard import write_dashboard
 from pipelines.defs.resources import StockflowResource
 from pipelines.defs.transform.dbt import forecast_accuracy_dbt_assets, warehouse_dbt_assets
 from pipelines.publish import publish_marts
@@ -39,5 +43,43 @@ def bi_marts(context: dg.AssetExecutionContext, stockflow: StockflowResource) ->
             "tables": len(result.tables),
             "duration_seconds": round(result.seconds, 2),
             "rows": dg.MetadataValue.md("| mart | rows |\n|---|---:|\n" + rows),
+        }
+    )
+
+
+@dg.asset(
+    key=["publish", "dashboard"],
+    group_name="publish",
+    kinds={"html", "plotly"},
+    deps=[
+        *MART_KEYS,
+        dg.AssetKey(["forecast", "sku_demand_forecasts"]),
+        dg.AssetKey(["plans", "replenishment_plan"]),
+        dg.AssetKey(["plans", "policy_simulation"]),
+    ],
+    owners=["team:data"],
+    description="The managers' dashboard, exports/dashboard/index.html: one self-contained file that works offline "
+    "(KPI tiles against last month, turnover and DIO by category and warehouse, dead stock by age, fill rate, "
+    "ABC x XYZ, forecast vs actual, the plan and the policy simulation), labels in STOCKFLOW_EXPORT_LANG.",
+)
+def dashboard(context: dg.AssetExecutionContext, stockflow: StockflowResource) -> dg.MaterializeResult:
+    settings = stockflow.settings
+    started = time.perf_counter()
+    with stockflow.connect() as conn:
+        result = write_dashboard(
+            conn, settings.exports / "dashboard" / "index.html", settings.export_lang, settings.base_currency
+        )
+    if result.no_data:
+        context.log.warning(f"dashboard panels without data: {', '.join(result.no_data)}")
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(result.path)),
+            "size_bytes": result.size_bytes,
+            "size_mb": round(result.size_bytes / 1e6, 2),
+            "data_date": str(result.data_date) if result.data_date else "none",
+            "charts": len(result.charts),
+            "panels_without_data": ", ".join(result.no_data) or "none",
+            "language": settings.export_lang,
+            "duration_seconds": round(time.perf_counter() - started, 2),
         }
     )

@@ -9,8 +9,9 @@ PYTEST_ARGS ?=
 
 .PHONY: install install-dev system-deps demo run test ui lint lock clean-data
 
-# Debian packages the tests use: LibreOffice renders the planners' workbook to PDF, poppler reads it back.
-SYSTEM_PACKAGES := libreoffice-calc-nogui poppler-utils
+# Debian packages the tests use: LibreOffice renders the planners' workbook to PDF, poppler reads it back;
+# Chromium (driven by Playwright at /usr/bin/chromium, never a downloaded browser) opens the dashboard and the UI.
+SYSTEM_PACKAGES := libreoffice-calc-nogui poppler-utils chromium chromium-driver
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +32,8 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 system-deps:
-	@command -v soffice >/dev/null && command -v pdfinfo >/dev/null || { \
+	@command -v soffice >/dev/null && command -v pdfinfo >/dev/null && [ -x /usr/bin/chromium ] \
+	  && command -v chromedriver >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES); \
 	  else echo "make test needs Debian packages: sudo apt-get install $(SYSTEM_PACKAGES)"; exit 1; fi; }

@@ -6,8 +6,10 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 DEMO_ARGS ?=
 PYTEST_ARGS ?=
+SCALE ?= small
+BENCH_ARGS ?=
 
-.PHONY: install install-dev system-deps demo run test ui lint lock clean-data
+.PHONY: install install-dev system-deps demo run test ui lint lock bench clean-data
 
 # Debian packages the tests use: LibreOffice renders the planners' workbook to PDF, poppler reads it back;
 # Chromium (driven by Playwright at /usr/bin/chromium, never a downloaded browser) opens the dashboard and the UI.
@@ -54,6 +56,10 @@ test: install-dev system-deps
 ## ui: the Dagster UI on http://127.0.0.1:3000
 ui: install
 	$(VENV)/bin/stockflow ui
+
+## bench: benchmark the pipeline and the forecaster against its peers (SCALE=small or m5), see README
+bench: install-dev
+	OMP_WAIT_POLICY=PASSIVE $(VENV)/bin/stockflow bench --scale $(SCALE) $(BENCH_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check pipelines models_ml tests

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from datetime import date
+from pathlib import Path
 
 from pipelines.settings import DBT_PROJECT_DIR, REPO_ROOT, SETTINGS_DOC, Settings
 
@@ -112,6 +113,45 @@ def _cmd_dbt(args: argparse.Namespace, settings: Settings) -> int:
     )
 
 
+def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    from pipelines.bench.run import SCALES, Scale, main_text, run_benchmark
+    from pipelines.bench.stages import PEERS
+
+    custom = (args.skus, args.warehouses, args.days)
+    override = None
+    if any(custom):
+        base = SCALES[args.scale]
+        override = Scale(args.skus or base.skus, args.warehouses or base.warehouses, args.days or base.days)
+    peers = tuple(p for p in args.peers.split(",") if p) if args.peers is not None else PEERS
+    unknown = set(peers) - set(PEERS)
+    if unknown:
+        print(
+            f"stockflow bench: unknown peers {sorted(unknown)}; choose from {', '.join(PEERS)}",
+            file=sys.stderr,
+        )
+        return 2
+    workdir = args.workdir or (settings.home / "bench" / args.scale)
+    try:
+        doc = run_benchmark(
+            args.scale if override is None else f"{args.scale}-custom",
+            workdir,
+            args.results_dir,
+            peers=peers,
+            scale_override=override,
+        )
+    except FileExistsError as exc:
+        print(f"stockflow bench: {exc}", file=sys.stderr)
+        return 2
+    print()
+    print(main_text(doc))
+    print(f"\nResults: {doc['results_path']}")
+    failed = [s["name"] for s in doc["stages"] if s["status"] == "failed"]
+    if failed:
+        print(f"stockflow bench: failed stages: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="stockflow",
@@ -169,6 +209,40 @@ def build_parser() -> argparse.ArgumentParser:
 
     settings_cmd = sub.add_parser("settings", help="list the STOCKFLOW_* settings and their current values")
     settings_cmd.set_defaults(func=_cmd_settings)
+
+    bench = sub.add_parser(
+        "bench",
+        help="benchmark the pipeline and the forecaster against its peers at a given scale",
+        description="Generate the demo company at the given scale in a folder of its own, run the daily "
+        "refresh and an incremental day, time each stage (wall seconds, peak memory of the process tree, "
+        "rows/s), compare the forecaster with seasonal naive, statsforecast and mlforecast on one 28-day "
+        "holdout and the dbt build with a plain DuckDB scan; write benchmarks/results/<date>-<scale>.json "
+        "and print markdown tables.",
+    )
+    bench.add_argument(
+        "--scale",
+        choices=["small", "m5"],
+        default="small",
+        help="small: 2,000 SKUs x 3 "
+        "warehouses x 3 years; m5: 3,049 SKUs x 10 warehouses x 1,941 days (default small)",
+    )
+    bench.add_argument("--skus", type=int, help="override the scale's SKUs (results named <scale>-custom)")
+    bench.add_argument("--warehouses", type=int, help="override the scale's warehouses")
+    bench.add_argument("--days", type=int, help="override the scale's days of history")
+    bench.add_argument(
+        "--peers",
+        help="comma-separated forecast peers to run (default all; '' for none): "
+        "stockflow,seasonal_naive,ADIDA,CrostonClassic,CrostonSBA,CrostonOptimized,TSB,IMAPA,mlforecast_lgbm",
+    )
+    bench.add_argument(
+        "--workdir",
+        type=Path,
+        help="scratch folder (default $STOCKFLOW_HOME/bench/<scale>; cleared at start)",
+    )
+    bench.add_argument(
+        "--results-dir", type=Path, default=REPO_ROOT / "benchmarks" / "results", help="where the JSON goes"
+    )
+    bench.set_defaults(func=_cmd_bench)
 
     dbt = sub.add_parser(
         "dbt", help="run dbt on the warehouse with Stockflow's settings, e.g. `stockflow dbt build`"

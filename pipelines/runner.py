@@ -119,8 +119,13 @@ def _failure_reason(result) -> str:
     return "the run failed (see the Dagster UI or logs for details)"
 
 
-def run_refresh(settings: Settings) -> RunOutcome:
-    """Materialise the daily refresh job in process, recorded in the Dagster instance."""
+def run_refresh(
+    settings: Settings, asset_selection: list | None = None, log_level: str = "INFO"
+) -> RunOutcome:
+    """Materialise the daily refresh job in process, recorded in the Dagster instance.
+
+    ``asset_selection`` (asset keys) runs part of the job, as the benchmark does for an incremental
+    build; ``log_level`` is the console logger's (DEBUG also logs each step's start and end)."""
     settings.ensure_dirs()
     ensure_dagster_home(settings)
     settings.export_env()
@@ -137,7 +142,8 @@ def run_refresh(settings: Settings) -> RunOutcome:
             instance=instance,
             raise_on_error=False,
             tags={"stockflow/trigger": "cli"},
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            asset_selection=asset_selection,
         )
     outcome = RunOutcome(result.success, result.run_id, started_at=started, seconds=time.perf_counter() - t0)
     if not result.success:

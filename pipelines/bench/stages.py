@@ -302,8 +302,10 @@ def prepare_holdout(home: str, data_dir: str) -> dict:
     hist["date"] = pd.to_datetime(hist["date"])
     origin = hist["date"].max() - pd.Timedelta(days=horizon)
     train, window = hist[hist["date"] <= origin], hist[hist["date"] > origin]
-    drivers = [c for c in ("price", "is_on_promotion", "discount_pct") if c in hist.columns]
-    future = window[["sku", "warehouse_id", "date", *drivers]]
+    # what the refresh knows of the horizon: planned promotions (as demand_history's `future`); prices are
+    # known only on days with sales, so they are not passed (fit_predict carries the last one forward)
+    planned = [c for c in ("is_on_promotion", "discount_pct") if c in hist.columns]
+    future = window[["sku", "warehouse_id", "date", *planned]]
     truth = actuals(train, window, horizon, 1, True, origin)
     scales = series_scales(train, 7, "D", ForecastConfig())
     truth = truth.merge(scales, on=["sku", "warehouse_id"], how="left")

@@ -39,7 +39,7 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.warehouse import WarehouseBusyError
 
     try:
-        outcome = run_refresh(settings)
+        outcome = run_refresh(settings, full_refresh=args.full_refresh)
     except (RunBusyError, WarehouseBusyError) as exc:
         print(f"stockflow run: {exc}", file=sys.stderr)
         return 2
@@ -186,6 +186,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="Materialise the daily refresh job (the one the schedule and sensor run) in "
         "this process, recorded in Dagster's instance; print a summary. Exits 1 with a one-line "
         "reason when a step fails, 2 when another run holds the warehouse.",
+    )
+    run.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental daily facts from all history (after changing dbt models or vars)",
     )
     run.set_defaults(func=_cmd_run)
 

@@ -99,6 +99,13 @@ class RunOutcome:
     seconds: float = 0.0
 
 
+def run_config(log_level: str = "INFO", full_refresh: bool = False) -> dict:
+    config: dict = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    if full_refresh:
+        config["ops"] = {"warehouse_dbt_assets": {"config": {"full_refresh": True}}}
+    return config
+
+
 def _failure_reason(result) -> str:
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
@@ -120,12 +127,16 @@ def _failure_reason(result) -> str:
 
 
 def run_refresh(
-    settings: Settings, asset_selection: list | None = None, log_level: str = "INFO"
+    settings: Settings,
+    asset_selection: list | None = None,
+    log_level: str = "INFO",
+    full_refresh: bool = False,
 ) -> RunOutcome:
     """Materialise the daily refresh job in process, recorded in the Dagster instance.
 
     ``asset_selection`` (asset keys) runs part of the job, as the benchmark does for an incremental
-    build; ``log_level`` is the console logger's (DEBUG also logs each step's start and end)."""
+    build; ``log_level`` is the console logger's (DEBUG also logs each step's start and end);
+    ``full_refresh`` rebuilds the incremental dbt models from all history."""
     settings.ensure_dirs()
     ensure_dagster_home(settings)
     settings.export_env()
@@ -142,7 +153,7 @@ def run_refresh(
             instance=instance,
             raise_on_error=False,
             tags={"stockflow/trigger": "cli"},
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            run_config=run_config(log_level, full_refresh),
             asset_selection=asset_selection,
         )
     outcome = RunOutcome(result.success, result.run_id, started_at=started, seconds=time.perf_counter() - t0)

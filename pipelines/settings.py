@@ -59,6 +59,7 @@ class Settings:
     backtest_origins: int = 3
     export_lang: str = "zh"
     simulation_days: int = 180
+    duckdb_memory_limit: str = "6GB"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -92,6 +93,7 @@ class Settings:
             backtest_origins=int(_number(env, "STOCKFLOW_BACKTEST_ORIGINS", 3)),
             export_lang=_choice(env, "STOCKFLOW_EXPORT_LANG", ("zh", "en"), "zh"),
             simulation_days=int(_number(env, "STOCKFLOW_SIMULATION_DAYS", 180)),
+            duckdb_memory_limit=env.get("STOCKFLOW_DUCKDB_MEMORY_LIMIT") or "6GB",
         )
 
     def to_env(self) -> dict[str, str]:
@@ -118,6 +120,7 @@ class Settings:
             "STOCKFLOW_BACKTEST_ORIGINS": self.backtest_origins,
             "STOCKFLOW_EXPORT_LANG": self.export_lang,
             "STOCKFLOW_SIMULATION_DAYS": self.simulation_days,
+            "STOCKFLOW_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
         }
         return {k: str(v) for k, v in values.items()}
 
@@ -141,6 +144,7 @@ class Settings:
         Dagster's instance read the same files as Python does."""
         os.environ["STOCKFLOW_WAREHOUSE_PATH"] = str(self.warehouse_path)
         os.environ["STOCKFLOW_BASE_CURRENCY"] = self.base_currency
+        os.environ["STOCKFLOW_DUCKDB_MEMORY_LIMIT"] = self.duckdb_memory_limit
         os.environ["DAGSTER_HOME"] = str(self.dagster_home)
 
 
@@ -172,5 +176,24 @@ SETTINGS_DOC: list[tuple[str, str, str]] = [
         "STOCKFLOW_ALERT_FORMAT",
         "auto",
         "json, wecom or dingtalk message body; auto picks WeCom/DingTalk by the webhook's host, else json.",
+    ),
+    ("STOCKFLOW_FORECAST_HORIZON_DAYS", "28", "Days forecast after the latest data date."),
+    ("STOCKFLOW_FORECAST_HISTORY_DAYS", "730", "Days of demand history the forecaster trains on."),
+    (
+        "STOCKFLOW_FORECAST_THREADS",
+        "2",
+        "LightGBM threads (set it: OpenMP defaults are slow on shared cores).",
+    ),
+    ("STOCKFLOW_BACKTEST_ORIGINS", "3", "Forecast origins in the rolling backtest, one horizon apart."),
+    (
+        "STOCKFLOW_EXPORT_LANG",
+        "zh",
+        "Language of planner files' headers and the dashboard's labels: zh (Chinese) or en.",
+    ),
+    ("STOCKFLOW_SIMULATION_DAYS", "180", "Days of history the policy simulation replays."),
+    (
+        "STOCKFLOW_DUCKDB_MEMORY_LIMIT",
+        "6GB",
+        "DuckDB's memory limit in dbt builds; above it joins and windows spill to disk next to the warehouse.",
     ),
 ]

@@ -113,3 +113,14 @@ def test_dashboard_runs_after_the_marts_plan_and_simulation(settings):
     } <= parents
     assert graph.get(dashboard).group_name == "publish"
     assert dashboard in defs.resolve_job_def("daily_refresh_job").asset_layer.asset_graph.get_all_asset_keys()
+
+
+def test_full_refresh_is_run_config_of_the_warehouse_build(settings):
+    from pipelines.definitions import build_definitions
+    from pipelines.runner import run_config
+
+    job = build_definitions(settings).resolve_job_def("daily_refresh_job")
+    for full_refresh in (False, True):
+        config = run_config("INFO", full_refresh)
+        assert dg.validate_run_config(job, config)
+    assert run_config("INFO", True)["ops"]["warehouse_dbt_assets"]["config"] == {"full_refresh": True}

@@ -55,6 +55,11 @@ def test_every_setting_is_in_the_readme():
         assert f"`{name}`" in readme, f"{name} missing from the README settings table"
 
 
+def test_every_setting_read_is_documented():
+    documented = {name for name, _, _ in SETTINGS_DOC}
+    assert set(Settings.from_env({}).to_env()) <= documented
+
+
 def test_settings_round_trip_through_environment_variables(tmp_path: Path):
     s = Settings.from_env(
         {

@@ -31,6 +31,12 @@ class StockflowDbtTranslator(DagsterDbtTranslator):
         return spec
 
 
+class DbtBuildConfig(dg.Config):
+    """Run config of the warehouse build (the UI's launchpad, or `stockflow run --full-refresh`)."""
+
+    full_refresh: bool = False  # rebuild the incremental daily facts from all history
+
+
 FORECAST_ACCURACY = "tag:forecast_accuracy"  # dbt models that read the forecasts: built after them
 
 
@@ -41,11 +47,15 @@ FORECAST_ACCURACY = "tag:forecast_accuracy"  # dbt models that read the forecast
     exclude=FORECAST_ACCURACY,
 )
 def warehouse_dbt_assets(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, stockflow: StockflowResource
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    stockflow: StockflowResource,
+    config: DbtBuildConfig,
 ):
     # dbt opens the DuckDB file in its own process: wait until no other run holds it.
     warehouse.wait_until_free(Path(stockflow.warehouse_path), stockflow.lock_timeout_seconds)
-    yield from dbt.cli(["build"], context=context).stream()
+    args = ["build", "--full-refresh"] if config.full_refresh else ["build"]
+    yield from dbt.cli(args, context=context).stream()
 
 
 @dbt_assets(

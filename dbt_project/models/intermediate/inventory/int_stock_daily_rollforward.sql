@@ -1,4 +1,9 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='date_day',
+    on_schema_change='fail'
+) }}
 {#
     Daily stock quantities per SKU x warehouse, rebuilt from snapshots plus the ledger:
     closing = opening + net movements, except on a snapshot day, where the snapshot (end-of-day balance)
@@ -8,6 +13,9 @@
     Portable window logic, no recursion: the running sum of net movements (cum_net) plus an offset
     that each snapshot resets (snapshot_qty - cum_net on the snapshot day), carried forward to the
     next snapshot with the "count the anchors seen so far, take that group's value" pattern.
+
+    Incremental (macros/incremental.sql): a run rebuilds every series from rebuild_from on. The closing
+    stock of the day before, read from this table, anchors the roll-forward like a snapshot would.
 #}
 with ledger as (
     select * from {{ ref('int_stock_movements_unioned') }}
@@ -33,6 +41,19 @@ fx_rates as (
     select * from {{ ref('int_fx_rates_daily') }}
 ),
 
+{% if is_incremental() %}
+rebuild as (
+    select {{ incremental_rebuild_from() }} as rebuild_from
+),
+
+seed as (
+    -- the last built day before the rebuild: its closing stock anchors the roll-forward
+    select built.sku, built.warehouse_id, built.date_day, built.series_first_date, built.on_hand_qty
+    from {{ this }} as built
+    inner join rebuild on built.date_day = {{ dbt.dateadd('day', -1, 'rebuild.rebuild_from') }}
+),
+{% endif %}
+
 movements_daily as (
     select
         sku,
@@ -54,6 +75,7 @@ movements_daily as (
         sum(case when movement_class = 'receipt' and unit_cost is not null then qty * unit_cost else 0 end)
             as costed_received_value
     from ledger
+    {% if is_incremental() %}where movement_date >= (select rebuild_from from rebuild){% endif %}
     group by sku, warehouse_id, movement_date
 ),
 
@@ -69,6 +91,7 @@ snapshots_base as (
         on snapshots.currency = fx_rates.currency
         and snapshots.snapshot_date = fx_rates.rate_date
     where snapshots.on_hand_qty is not null
+    {% if is_incremental() %}and snapshots.snapshot_date >= (select rebuild_from from rebuild){% endif %}
 ),
 
 series_first_dates as (
@@ -81,7 +104,12 @@ series_first_dates as (
         select sku, warehouse_id, min(order_date)
         from sales_order_lines
         where line_status <> 'cancelled'
+        {% if is_incremental() %}and order_date >= (select rebuild_from from rebuild){% endif %}
         group by sku, warehouse_id
+        {% if is_incremental() %}
+        union all
+        select sku, warehouse_id, series_first_date from seed
+        {% endif %}
     ) as firsts
     group by sku, warehouse_id
 ),
@@ -94,6 +122,10 @@ grid as (
         calendar.date_day
     from series_first_dates
     inner join calendar on calendar.date_day >= series_first_dates.first_date
+    {% if is_incremental() %}
+    -- from the seed day (the day before the rebuild) on
+    where calendar.date_day >= {{ dbt.dateadd('day', -1, '(select rebuild_from from rebuild)') }}
+    {% endif %}
 ),
 
 joined as (
@@ -117,7 +149,12 @@ joined as (
         coalesce(movements_daily.costed_received_value, 0) as costed_received_value,
         movements_daily.sku is not null as has_movement,
         snapshots_base.snapshot_qty,
-        snapshots_base.snapshot_unit_cost
+        snapshots_base.snapshot_unit_cost,
+        {% if is_incremental() -%}
+        coalesce(snapshots_base.snapshot_qty, seed.on_hand_qty) as anchor_qty
+        {%- else -%}
+        snapshots_base.snapshot_qty as anchor_qty
+        {%- endif %}
     from grid
     left join movements_daily
         on grid.sku = movements_daily.sku
@@ -127,6 +164,12 @@ joined as (
         on grid.sku = snapshots_base.sku
         and grid.warehouse_id = snapshots_base.warehouse_id
         and grid.date_day = snapshots_base.date_day
+    {% if is_incremental() %}
+    left join seed
+        on grid.sku = seed.sku
+        and grid.warehouse_id = seed.warehouse_id
+        and grid.date_day = seed.date_day
+    {% endif %}
 ),
 
 running as (
@@ -135,7 +178,7 @@ running as (
         sum(net_movement_qty) over (
             partition by sku, warehouse_id order by date_day rows between unbounded preceding and current row
         ) as cum_net_qty,
-        count(snapshot_qty) over (
+        count(anchor_qty) over (
             partition by sku, warehouse_id order by date_day rows between unbounded preceding and current row
         ) as snapshot_group
     from joined
@@ -146,7 +189,7 @@ anchored as (
     select
         *,
         coalesce(
-            max(snapshot_qty - cum_net_qty) over (partition by sku, warehouse_id, snapshot_group), 0
+            max(anchor_qty - cum_net_qty) over (partition by sku, warehouse_id, snapshot_group), 0
         ) as snapshot_offset_qty
     from running
 ),
@@ -202,9 +245,11 @@ final as (
         and (
             (items.discontinued_date is null and coalesce(items.status, 'active') <> 'discontinued')
             or with_opening.date_day < items.discontinued_date
-        ) as is_active
+        ) as is_active,
+        {{ current_load_id() }} as built_from_load_id
     from with_opening
     left join items on with_opening.sku = items.sku
+    {% if is_incremental() %}where with_opening.date_day >= (select rebuild_from from rebuild){% endif %}
 )
 
 select * from final

@@ -1,9 +1,40 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='date_day',
+    on_schema_change='fail'
+) }}
 {#
     Stock per SKU x warehouse x day: opening, movements by kind, closing (on_hand_qty), value at
     moving-average cost and the stockout flag. Quantities from int_stock_daily_rollforward (snapshots
     win over the roll-forward); cost from int_unit_cost_changes carried forward to the following days,
     the item master's cost before the first snapshot or receipt cost (is_fallback_cost).
+    Incremental like its upstream (macros/incremental.sql): rows from rebuild_from on are rebuilt, the
+    cost carried into them comes from this table's day before.
 #}
+{% if is_incremental() %}
+with rebuild as (
+    select {{ incremental_rebuild_from() }} as rebuild_from
+),
+
+seed as (
+    -- the cost carried into the rebuild: the day before's, unless that was still a fallback
+    select built.sku, built.warehouse_id, built.unit_cost, built.cost_source
+    from {{ this }} as built
+    inner join rebuild on built.date_day = {{ dbt.dateadd('day', -1, 'rebuild.rebuild_from') }}
+    where built.cost_source not in ('item_master', 'missing')
+),
+
+rollforward as (
+    select * from {{ ref('int_stock_daily_rollforward') }}
+    where date_day >= (select rebuild_from from rebuild)
+),
+
+cost_changes as (
+    select * from {{ ref('int_unit_cost_changes') }}
+    where date_day >= (select rebuild_from from rebuild)
+),
+{% else %}
 with rollforward as (
     select * from {{ ref('int_stock_daily_rollforward') }}
 ),
@@ -11,6 +42,7 @@ with rollforward as (
 cost_changes as (
     select * from {{ ref('int_unit_cost_changes') }}
 ),
+{% endif %}
 
 items as (
     select * from {{ ref('stg_erp__items') }}
@@ -25,7 +57,14 @@ joined as (
         rollforward.*,
         cost_changes.unit_cost as changed_unit_cost,
         cost_changes.cost_source as changed_cost_source,
-        items.unit_cost * fx_rates.rate as item_master_unit_cost
+        items.unit_cost * fx_rates.rate as item_master_unit_cost,
+        {% if is_incremental() -%}
+        seed.unit_cost as seed_unit_cost,
+        seed.cost_source as seed_cost_source
+        {%- else -%}
+        cast(null as {{ type_double() }}) as seed_unit_cost,
+        cast(null as {{ dbt.type_string() }}) as seed_cost_source
+        {%- endif %}
     from rollforward
     left join cost_changes
         on rollforward.sku = cost_changes.sku
@@ -35,6 +74,11 @@ joined as (
     left join fx_rates
         on items.currency = fx_rates.currency
         and rollforward.date_day = fx_rates.rate_date
+    {% if is_incremental() %}
+    left join seed
+        on rollforward.sku = seed.sku
+        and rollforward.warehouse_id = seed.warehouse_id
+    {% endif %}
 ),
 
 cost_groups as (
@@ -57,9 +101,14 @@ carried as (
 costed as (
     select
         *,
-        case when cost_group > 0 then carried_unit_cost else item_master_unit_cost end as unit_cost,
+        case
+            when cost_group > 0 then carried_unit_cost
+            when seed_unit_cost is not null then seed_unit_cost
+            else item_master_unit_cost
+        end as unit_cost,
         case
             when cost_group > 0 then carried_cost_source
+            when seed_unit_cost is not null then seed_cost_source
             when item_master_unit_cost is not null then 'item_master'
             else 'missing'
         end as cost_source
@@ -94,7 +143,8 @@ final as (
         (shipped_qty - customer_return_qty) * unit_cost as cogs_value,
         is_snapshot_day,
         is_active,
-        is_active and on_hand_qty <= 0 as is_stockout
+        is_active and on_hand_qty <= 0 as is_stockout,
+        built_from_load_id
     from costed
 )
 

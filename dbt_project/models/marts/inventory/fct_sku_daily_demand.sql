@@ -1,18 +1,35 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='date_day',
+    on_schema_change='fail'
+) }}
 {#
     The forecaster's input: demand per SKU x warehouse x day on the same dense grid as fct_daily_stock
     (days without orders are rows with zero), with shipments, the stockout flag (censored demand),
-    the average selling price and promotion flags.
+    the average selling price and promotion flags. Incremental (macros/incremental.sql): the days from
+    rebuild_from on are rebuilt.
 #}
-with daily_stock as (
+with
+{% if is_incremental() %}
+rebuild as (
+    select {{ incremental_rebuild_from() }} as rebuild_from
+),
+{% endif %}
+
+daily_stock as (
     select * from {{ ref('fct_daily_stock') }}
+    {% if is_incremental() %}where date_day >= (select rebuild_from from rebuild){% endif %}
 ),
 
 demand as (
     select * from {{ ref('int_sales_demand_daily') }}
+    {% if is_incremental() %}where order_date >= (select rebuild_from from rebuild){% endif %}
 ),
 
 promotions as (
     select * from {{ ref('int_promotions_daily') }}
+    {% if is_incremental() %}where date_day >= (select rebuild_from from rebuild){% endif %}
 ),
 
 final as (
@@ -32,7 +49,8 @@ final as (
         daily_stock.is_stockout,
         coalesce(promotions.promotion_count, 0) > 0 as is_on_promotion,
         coalesce(promotions.promotion_count, 0) as promotion_count,
-        promotions.max_discount_pct
+        promotions.max_discount_pct,
+        {{ current_load_id() }} as built_from_load_id
     from daily_stock
     left join demand
         on daily_stock.sku = demand.sku

@@ -1,6 +1,25 @@
-{# Quantities converted to the base unit (unit_factor = base units per document unit); prices per base unit. #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['order_id', 'line_no'],
+    on_schema_change='fail'
+) }}
+{#
+    Quantities converted to the base unit (unit_factor = base units per document unit); prices per base unit.
+    The one staging model kept as a table, and incremental: sales order lines are by far the largest
+    extract, and half the warehouse reads this model, so the current-version pick (latest_rows) runs once,
+    and after that only over new loads (a newer version of a line replaces the stored one).
+#}
 with source as (
+    {% if is_incremental() -%}
+    {{ latest_rows(
+        '(select * from ' ~ source('erp', 'sales_orders')
+        ~ ' where _load_id > (select coalesce(max(_load_id), 0) from ' ~ this ~ '))',
+        ['order_id', 'line_no']
+    ) }}
+    {%- else -%}
     {{ latest_rows(source('erp', 'sales_orders'), ['order_id', 'line_no']) }}
+    {%- endif %}
 ),
 
 renamed as (

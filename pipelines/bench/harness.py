@@ -238,7 +238,11 @@ class Bench:
             rows_what=body.get("rows_what", ""),
             error=body.get("error"),
             started_at=start,
-            detail={**body.get("detail", {}), "log": str(log_path)},
+            detail={
+                **body.get("detail", {}),
+                "log": str(log_path),
+                "load_average_after": list(os.getloadavg()),
+            },
         )
         self._add(result)
         self.echo(f"[bench] ok {self._summary(result)}")

@@ -87,3 +87,23 @@
         )
     ) as changes)
 {%- endmacro %}
+
+{#
+    Data tests on an incremental daily fact check the rows its last build wrote (the highest
+    built_from_load_id), not five years of history again: the rows kept were tested when they were
+    built, and a rebuilt day cannot collide with a kept one (they are different days). After a full
+    refresh every row carries the highest id, so everything is tested. Overrides dbt's macro of the same
+    name (which applies a test's `where` config); tables without built_from_load_id are untouched.
+#}
+{% macro get_where_subquery(relation) -%}
+    {%- set filtered = adapter.dispatch('get_where_subquery', 'dbt')(relation) -%}
+    {%- if execute and config.get('where') is none and relation.identifier is defined
+            and relation.identifier in ['int_stock_daily_rollforward', 'fct_daily_stock', 'fct_sku_daily_demand'] -%}
+        {%- set columns = adapter.get_columns_in_relation(relation) | map(attribute='name') | map('lower') | list -%}
+        {%- if 'built_from_load_id' in columns -%}
+            {%- do return('(select * from ' ~ relation ~ ' where built_from_load_id = (select max(built_from_load_id) from '
+                          ~ relation ~ ')) dbt_subquery') -%}
+        {%- endif -%}
+    {%- endif -%}
+    {%- do return(filtered) -%}
+{%- endmacro %}

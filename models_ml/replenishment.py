@@ -739,11 +739,15 @@ def suggest_transfers(plan: pd.DataFrame, config: ReplenishmentConfig | None = N
     cfg = config or ReplenishmentConfig()
     p = plan.reset_index(drop=True)
     blocked = p["reason_code"].isin([NO_ORDER_DEAD_STOCK, NO_ORDER_DISCONTINUED]).to_numpy()
-    free = (p["on_hand_qty"] - p["backorder_qty"]).to_numpy(dtype=float)
-    above = (
-        p["inventory_position_qty"] - p["order_up_to_qty"] - cfg.transfer_keep_days * p["daily_demand"]
-    ).to_numpy(dtype=float)
-    excess = np.floor(np.maximum(np.where(blocked, free, np.minimum(free, above)), 0.0))
+    excess = transfer_excess(
+        p["on_hand_qty"].to_numpy(dtype=float),
+        p["backorder_qty"].to_numpy(dtype=float),
+        p["inventory_position_qty"].to_numpy(dtype=float),
+        p["order_up_to_qty"].to_numpy(dtype=float),
+        p["daily_demand"].to_numpy(dtype=float),
+        blocked,
+        cfg.transfer_keep_days,
+    )
     need = np.where(
         p["reason_code"].to_numpy() == ORDER_BELOW_REORDER_POINT, np.ceil(p["net_requirement_qty"]), 0.0
     )
@@ -756,23 +760,78 @@ def suggest_transfers(plan: pd.DataFrame, config: ReplenishmentConfig | None = N
             "reason_code": pd.Series(dtype="string"),
         }
     )
-    if not (excess > 0).any() or not (need > 0).any():
+    # rows in (sku, warehouse) order, so ties go to the first warehouse as before
+    order = np.lexsort((p["warehouse_id"].astype("string").to_numpy(), p["sku"].astype("string").to_numpy()))
+    group = pd.factorize(p["sku"].astype("string").to_numpy()[order])[0]
+    to_pos, from_pos = allocate_transfers(group, excess[order], need[order])
+    if not len(to_pos):
         return empty
-    d = pd.DataFrame({"sku": p["sku"], "wh": p["warehouse_id"], "excess": excess, "need": need})
-    best = d.sort_values(["sku", "excess"], ascending=[True, False]).drop_duplicates("sku")
-    best = best[best["excess"] > 0].rename(columns={"wh": "from_wh", "excess": "donor_excess"})
-    r = d[d["need"] > 0].merge(best[["sku", "from_wh", "donor_excess"]], on="sku", how="inner")
-    r = r[r["wh"] != r["from_wh"]].sort_values(["sku", "need", "wh"], ascending=[True, False, True])
-    r["cum_need"] = r.groupby("sku")["need"].cumsum()
-    r = r[r["cum_need"] <= r["donor_excess"]]
-    if r.empty:
-        return empty
+    to_idx, from_idx = order[to_pos], order[from_pos]
     return pd.DataFrame(
         {
-            "sku": r["sku"].astype("string").to_numpy(),
-            "from_warehouse_id": r["from_wh"].astype("string").to_numpy(),
-            "to_warehouse_id": r["wh"].astype("string").to_numpy(),
-            "qty": r["need"].to_numpy(dtype=float),
+            "sku": p["sku"].astype("string").to_numpy()[to_idx],
+            "from_warehouse_id": p["warehouse_id"].astype("string").to_numpy()[from_idx],
+            "to_warehouse_id": p["warehouse_id"].astype("string").to_numpy()[to_idx],
+            "qty": need[to_idx],
             "reason_code": TRANSFER_INSTEAD,
         }
-    ).astype({"reason_code": "string"})
+    ).astype(
+        {"sku": "string", "from_warehouse_id": "string", "to_warehouse_id": "string", "reason_code": "string"}
+    )
+
+
+def transfer_excess(
+    on_hand: np.ndarray,
+    backorders: np.ndarray,
+    position: np.ndarray,
+    order_up_to: np.ndarray,
+    daily_demand: np.ndarray,
+    blocked: np.ndarray,
+    keep_days: float,
+) -> np.ndarray:
+    """Whole units a row can give away: its free stock above what it needs itself.
+
+    min(on hand - backorders, position - order-up-to - keep_days x daily demand), floored at 0; all free
+    stock for blocked (dead or discontinued) rows.
+    """
+    free = on_hand - backorders
+    above = position - order_up_to - keep_days * daily_demand
+    return np.floor(np.maximum(np.where(blocked, free, np.minimum(free, above)), 0.0))
+
+
+def allocate_transfers(
+    group: np.ndarray, excess: np.ndarray, need: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Whole-shortfall transfers within groups (SKUs): the rule shared by the plan and the replay.
+
+    ``group`` holds integer codes with rows ordered so that ties resolve to the earlier row. Per group the
+    row with the largest excess gives; rows with need > 0 are served largest need first (ties: earlier
+    row) while the cumulative need fits in the donor's excess; a row is served fully or not at all.
+    Returns (receiver rows, donor rows), aligned; each receiver gets its ``need``.
+    """
+    n = len(group)
+    rows = np.arange(n)
+    empty = np.zeros(0, dtype=np.int64)
+    has_excess = excess > 0
+    if not has_excess.any() or not (need > 0).any():
+        return empty, empty
+    cand = rows[has_excess]
+    cand = cand[np.lexsort((cand, -excess[cand], group[cand]))]
+    first = np.ones(len(cand), dtype=bool)
+    first[1:] = group[cand][1:] != group[cand][:-1]
+    n_groups = int(group.max()) + 1
+    donor = np.full(n_groups, -1, dtype=np.int64)
+    donor[group[cand[first]]] = cand[first]
+    r = rows[(need > 0) & (donor[group] >= 0)]
+    r = r[r != donor[group[r]]]
+    if not len(r):
+        return empty, empty
+    r = r[np.lexsort((r, -need[r], group[r]))]
+    g = group[r]
+    cum = np.cumsum(need[r])
+    start = np.ones(len(r), dtype=bool)
+    start[1:] = g[1:] != g[:-1]
+    before = np.maximum.accumulate(np.where(start, cum - need[r], 0.0))
+    cum_in_group = cum - before
+    ok = cum_in_group <= excess[donor[g]]
+    return r[ok], donor[g[ok]]

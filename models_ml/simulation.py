@@ -56,17 +56,19 @@ from models_ml.replenishment import (
     _merge_params,
     _num,
     _str_keys,
+    allocate_transfers,
     policy_order,
     resolve_supply,
     round_order_qty,
     safety_stock,
+    transfer_excess,
     window_sums,
 )
 
 DAILY_COLUMNS = [
     "sku", "warehouse_id", "abc_class", "date", "demand_qty", "shipped_qty", "unmet_qty", "on_hand_qty",
-    "on_order_qty", "receipt_qty", "order_qty", "unit_cost", "inventory_value", "cogs_value",
-    "is_stockout_day",
+    "on_order_qty", "receipt_qty", "transfer_qty", "order_qty", "unit_cost", "inventory_value",
+    "cogs_value", "is_stockout_day",
 ]  # fmt: skip
 
 METRIC_COLUMNS = [
@@ -218,8 +220,9 @@ def simulate_policy(
 
     rec = {
         k: np.zeros((T, n), dtype=np.float64)
-        for k in ("demand", "shipped", "unmet", "on_hand", "on_order", "receipt", "order")
+        for k in ("demand", "shipped", "unmet", "on_hand", "on_order", "receipt", "transfer", "order")
     }
+    sku_code = pd.factorize(keys["sku"].to_numpy())[0]  # keys are sorted by sku, warehouse_id
     backlog = np.zeros(n)
     for t in range(T):
         a = t0 + t
@@ -270,7 +273,7 @@ def simulate_policy(
                 cfg.max_safety_stock_days,
             )
             position = on_hand[idx] + on_order[idx] - backlog[idx]
-            _, _, net = policy_order(
+            _, up_to, net = policy_order(
                 cfg.policy,
                 position,
                 d_lead,
@@ -282,6 +285,26 @@ def simulate_policy(
                 cfg.order_cover_days,
             )
             qty, _, _, _ = round_order_qty(net, sp.moq[idx], sp.pack[idx], sp.max_order_qty[idx])
+            if cfg.allow_transfers and (qty > 0).any():
+                to, frm, moved = _transfers_today(
+                    idx,
+                    qty,
+                    net,
+                    position,
+                    up_to,
+                    daily,
+                    sku_code,
+                    on_hand,
+                    backlog,
+                    ~blocked & (t < stop),
+                    cfg,
+                )
+                if to.size:
+                    on_hand[frm] -= moved
+                    on_hand[to] += moved
+                    rec["transfer"][t, frm] -= moved
+                    rec["transfer"][t, to] += moved
+                    qty[np.searchsorted(idx, to)] = 0.0
             go = qty > 0
             if go.any():
                 o, q = idx[go], qty[go]
@@ -314,6 +337,7 @@ def simulate_policy(
             "on_hand_qty": col("on_hand"),
             "on_order_qty": col("on_order"),
             "receipt_qty": col("receipt"),
+            "transfer_qty": col("transfer"),
             "order_qty": col("order"),
             "unit_cost": cost,
         }
@@ -322,6 +346,47 @@ def simulate_policy(
     out["cogs_value"] = out["shipped_qty"] * cost
     out["is_stockout_day"] = out["unmet_qty"] > 1e-9
     return out[DAILY_COLUMNS]
+
+
+def _transfers_today(
+    idx: np.ndarray,
+    qty: np.ndarray,
+    net: np.ndarray,
+    position: np.ndarray,
+    up_to: np.ndarray,
+    daily: np.ndarray,
+    sku_code: np.ndarray,
+    on_hand: np.ndarray,
+    backlog: np.ndarray,
+    ordering: np.ndarray,
+    cfg: ReplenishmentConfig,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The plan's transfer rule on a review day: (receiver rows, donor rows, quantities).
+
+    Candidates are all series of the SKUs that would buy today. Reviewed series give their stock above
+    the order-up-to level (``transfer_excess``), series that may not order (dead, discontinued, past
+    their ``discontinued_date``) all their free stock, other series nothing; receivers are the series
+    that would buy, each needing ceil(net requirement), served whole or not at all (``allocate_transfers``).
+    """
+    buying = qty > 0
+    rows = np.flatnonzero(np.isin(sku_code, np.unique(sku_code[idx[buying]])))
+    pos = np.minimum(np.searchsorted(idx, rows), idx.size - 1)
+    reviewed = idx[pos] == rows
+    k = np.where(reviewed, pos, 0)
+    blocked = ~ordering[rows]
+    excess = transfer_excess(
+        on_hand[rows],
+        backlog[rows],
+        np.where(reviewed, position[k], 0.0),
+        np.where(reviewed, up_to[k], 0.0),
+        np.where(reviewed, daily[k], 0.0),
+        blocked,
+        cfg.transfer_keep_days,
+    )
+    excess = np.where(reviewed | blocked, excess, 0.0)
+    need = np.where(reviewed & buying[k], np.ceil(net[k]), 0.0)
+    to, frm = allocate_transfers(sku_code[rows], excess, need)
+    return rows[to], rows[frm], need[to]
 
 
 def _forecast_cumsums(

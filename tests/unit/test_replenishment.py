@@ -29,6 +29,7 @@ from models_ml.replenishment import (
     ROUNDED_TO_PACK,
     TRANSFER_INSTEAD,
     ReplenishmentConfig,
+    allocate_transfers,
     plan_replenishment,
     round_order_qty,
     suggest_transfers,
@@ -381,6 +382,52 @@ def test_no_transfer_when_excess_does_not_cover_the_shortfall():
                              config=ReplenishmentConfig(allow_transfers=False))  # fmt: skip
     assert one(off, "A", "W1")["reason_code"] == ORDER_BELOW_REORDER_POINT
     assert suggest_transfers(one(off, "A", "W1").to_frame().T.infer_objects()).empty
+
+
+def test_allocate_transfers_by_hand():
+    # group 0: row 1 has the most excess (50): it serves the largest need first, row 2 (40), and then
+    # not row 0 (40 + 30 > 50). Group 1: rows 3 and 4 tie on excess -> the earlier row 3 gives row 5.
+    group = np.array([0, 0, 0, 1, 1, 1])
+    excess = np.array([0, 50, 0, 10, 10, 0], dtype=float)
+    need = np.array([30, 0, 40, 0, 0, 10], dtype=float)
+    to, frm = allocate_transfers(group, excess, need)
+    assert to.tolist() == [2, 5] and frm.tolist() == [1, 3]
+
+
+def _reference_transfers(group, excess, need):
+    """The rule written as a plain loop, to check the vectorised one against."""
+    out = []
+    for g in sorted(set(group.tolist())):
+        rows = [i for i in range(len(group)) if group[i] == g]
+        donor = max(rows, key=lambda i: (excess[i], -i))
+        if excess[donor] <= 0:
+            continue
+        left = excess[donor]
+        served = 0.0
+        for i in sorted((i for i in rows if need[i] > 0 and i != donor), key=lambda i: (-need[i], i)):
+            served += need[i]
+            if served <= left:
+                out.append((i, donor))
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 3), st.integers(0, 60), st.integers(0, 40)), min_size=1, max_size=12)
+)
+def test_allocate_transfers_matches_the_rule(rows):
+    rows = sorted(rows, key=lambda r: r[0])
+    group = np.array([r[0] for r in rows])
+    group = np.unique(group, return_inverse=True)[1]
+    excess = np.array([float(r[1]) for r in rows])
+    need = np.array([float(r[2]) for r in rows])
+    to, frm = allocate_transfers(group, excess, need)
+    assert sorted(zip(to.tolist(), frm.tolist(), strict=True)) == sorted(
+        _reference_transfers(group, excess, need)
+    )
+    for d in set(frm.tolist()):  # a donor never gives more than its excess, receivers never give
+        assert need[to[frm == d]].sum() <= excess[d]
+    assert not set(to.tolist()) & set(frm.tolist())
 
 
 # ----------------------------------------------------------------- properties over random inputs

@@ -153,6 +153,46 @@ def test_new_sku_starts_ordering_after_its_first_demand():
     assert new["order_qty"].iloc[6:].sum() > 0
 
 
+def test_transfer_from_a_warehouse_with_excess_instead_of_buying_by_hand():
+    # A sells 10/day at W1 (S = 30: L = 2, R = 1, no noise) and nothing at W2, which holds 100 (S = 0).
+    # day 0: W1 sells nothing (empty), needs 30 -> W2 transfers 30 the same evening (W2: 70);
+    # days 1-5: W1 sells 10, needs 10 -> transferred (W2: 60, 50, ..., 20). Nothing is bought.
+    d = demand_frame({("A", "W1"): [10.0] * 6, ("A", "W2"): [0.0] * 6}, warmup=28, warm_rate=0.0)
+    d.loc[(d["warehouse_id"] == "W1") & (d["date"] < START), "qty"] = 10.0
+    s = stock_frame({("A", "W1"): 0, ("A", "W2"): 100})
+    out = simulate_policy(d, base_params(), s, sim_config=SimulationConfig(days=6))
+    w1, w2 = out[out["warehouse_id"] == "W1"], out[out["warehouse_id"] == "W2"]
+    assert w1["transfer_qty"].tolist() == [30, 10, 10, 10, 10, 10]
+    assert w2["transfer_qty"].tolist() == [-30, -10, -10, -10, -10, -10]
+    assert w1["on_hand_qty"].tolist() == [30] * 6
+    assert w2["on_hand_qty"].tolist() == [70, 60, 50, 40, 30, 20]
+    assert w1["shipped_qty"].tolist() == [0] + [10] * 5
+    assert out["order_qty"].sum() == 0 and out["receipt_qty"].sum() == 0
+    # without transfers W1 buys 30 on day 0 (arrives day 2; day 1 its position is 30 on order), then
+    # 10 a day from day 2, and sells nothing before day 2
+    off = simulate_policy(d, base_params(), s, config=ReplenishmentConfig(allow_transfers=False),
+                          sim_config=SimulationConfig(days=6))  # fmt: skip
+    w1 = off[off["warehouse_id"] == "W1"]
+    assert off["transfer_qty"].sum() == 0 and w1["order_qty"].tolist() == [30, 0, 10, 10, 10, 10]
+    assert w1["shipped_qty"].tolist() == [0, 0, 10, 10, 10, 10]
+
+
+def test_transfer_needs_the_whole_shortfall_and_dead_stock_gives_all_it_has():
+    d = demand_frame({("A", "W1"): [10.0] * 3, ("A", "W2"): [10.0] * 3}, warmup=28, warm_rate=10.0)
+    # W2 is alive: it keeps its own S = 30, so 50 on hand spares 20 < W1's 30 -> W1 buys
+    alive = simulate_policy(d, base_params(), stock_frame({("A", "W1"): 0, ("A", "W2"): 50}),
+                            sim_config=SimulationConfig(days=1))  # fmt: skip
+    assert alive["transfer_qty"].tolist() == [0, 0]
+    assert alive["order_qty"].tolist() == [30, 0]
+    # W2 is dead stock there (no orders): all its free stock (50 - 10 sold = 40) may go, 30 does
+    p = pd.concat([base_params(warehouse_id="W1"), base_params(warehouse_id="W2", is_dead_stock=True)])
+    dead = simulate_policy(d, p, stock_frame({("A", "W1"): 0, ("A", "W2"): 50}),
+                           sim_config=SimulationConfig(days=1))  # fmt: skip
+    assert dead["transfer_qty"].tolist() == [30, -30]
+    assert dead["order_qty"].tolist() == [0, 0]
+    assert dead["on_hand_qty"].tolist() == [30, 10]
+
+
 def test_compare_with_history_by_hand():
     # two series over 2 days, unit cost 2 (A, class A) and 10 (B, class C)
     days = pd.date_range(START, periods=2)
@@ -228,12 +268,14 @@ def test_replay_is_deterministic_for_a_seed():
 def test_replay_properties(n, days, seed, policy, lost):
     rng = np.random.default_rng(seed)
     series = {
-        (f"S{i}", "W1"): list(rng.poisson(rng.uniform(0, 8), days + 20).astype(float)) for i in range(n)
+        (f"S{i % 2}", f"W{i}"): list(rng.poisson(rng.uniform(0, 8), days + 20).astype(float))
+        for i in range(n)
     }
     d = demand_frame(series)
     p = pd.DataFrame(
         {
-            "sku": [f"S{i}" for i in range(n)],
+            "sku": [f"S{i % 2}" for i in range(n)],
+            "warehouse_id": [f"W{i}" for i in range(n)],
             "lead_time_mean_days": rng.uniform(0, 30, n),
             "lead_time_std_days": rng.uniform(0, 5, n),
             "moq": rng.integers(0, 50, n),
@@ -249,14 +291,20 @@ def test_replay_properties(n, days, seed, policy, lost):
                           sim_config=SimulationConfig(days=days, seed=seed, lost_sales=lost))  # fmt: skip
     assert len(out) == n * days
     assert (out["on_hand_qty"] >= -1e-9).all() and (out["order_qty"] >= 0).all()
-    out = out.merge(p[["sku", "pack_size", "is_dead_stock"]], on="sku")
+    out = out.astype({"sku": str, "warehouse_id": str}).merge(
+        p[["sku", "warehouse_id", "pack_size", "is_dead_stock"]], on=["sku", "warehouse_id"]
+    )
     assert np.allclose(out["order_qty"] % out["pack_size"], 0)
     assert (out.loc[out["is_dead_stock"], "order_qty"] == 0).all()
     if lost:
         assert (out["shipped_qty"] <= out["demand_qty"] + 1e-9).all()
-    # stock ledger: opening + receipts - shipments = closing
-    g = out.groupby("sku", observed=True)
-    opening = s.set_index("sku")["on_hand_qty"]
+    # transfers net to zero per SKU and day, and dead stock only gives
+    assert np.allclose(out.groupby(["sku", "date"], observed=True)["transfer_qty"].sum(), 0)
+    assert (out.loc[out["is_dead_stock"], "transfer_qty"] <= 0).all()
+    # stock ledger: opening + receipts + transfers - shipments = closing
+    g = out.groupby(["sku", "warehouse_id"], observed=True)
+    opening = s.set_index(["sku", "warehouse_id"])["on_hand_qty"]
     closing = g["on_hand_qty"].last()
-    flow = g["receipt_qty"].sum() - g["shipped_qty"].sum()
-    assert np.allclose(closing, opening.reindex(closing.index.astype(str)).to_numpy() + flow.to_numpy())
+    flow = g["receipt_qty"].sum() + g["transfer_qty"].sum() - g["shipped_qty"].sum()
+    keys = pd.MultiIndex.from_arrays([closing.index.get_level_values(i).astype(str) for i in (0, 1)])
+    assert np.allclose(closing, opening.reindex(keys).to_numpy() + flow.to_numpy())

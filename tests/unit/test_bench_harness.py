@@ -205,3 +205,18 @@ def test_workdir_is_cleared_only_when_the_bench_made_it(tmp_path):
     with pytest.raises(FileExistsError, match="not made by `stockflow bench`"):
         prepare_workdir(foreign)
     assert (foreign / "warehouse.duckdb").read_text() == "precious"
+
+
+def test_cli_rejects_unknown_peers_and_a_foreign_workdir(tmp_path, monkeypatch, capsys):
+    from pipelines.cli import main
+
+    monkeypatch.setenv("OMP_WAIT_POLICY", "PASSIVE")
+    monkeypatch.setenv("STOCKFLOW_FORECAST_THREADS", "1")
+    assert main(["bench", "--peers", "stockflow,prophet"]) == 2
+    assert "unknown peers ['prophet']" in capsys.readouterr().err
+    foreign = tmp_path / "data"
+    foreign.mkdir()
+    (foreign / "warehouse.duckdb").write_text("precious")
+    assert main(["bench", "--workdir", str(foreign), "--results-dir", str(tmp_path / "results")]) == 2
+    assert "not made by `stockflow bench`" in capsys.readouterr().err
+    assert not (tmp_path / "results").exists()

@@ -12,8 +12,9 @@ BENCH_ARGS ?=
 .PHONY: install install-dev system-deps demo run test ui lint lock bench clean-data
 
 # Debian packages the tests use: LibreOffice renders the planners' workbook to PDF, poppler reads it back;
-# Chromium (driven by Playwright at /usr/bin/chromium, never a downloaded browser) opens the dashboard and the UI.
-SYSTEM_PACKAGES := libreoffice-calc-nogui poppler-utils chromium chromium-driver
+# Chromium (driven by Playwright at /usr/bin/chromium, never a downloaded browser) opens the dashboard and the UI;
+# PostgreSQL (initdb/pg_ctl in /usr/lib/postgresql/<major>/bin) runs the dbt models on a second adapter.
+SYSTEM_PACKAGES := libreoffice-calc-nogui poppler-utils chromium chromium-driver postgresql
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +36,7 @@ install-dev: $(VENV)/.installed-dev
 
 system-deps:
 	@command -v soffice >/dev/null && command -v pdfinfo >/dev/null && [ -x /usr/bin/chromium ] \
-	  && command -v chromedriver >/dev/null || { \
+	  && command -v chromedriver >/dev/null && compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES); \
 	  else echo "make test needs Debian packages: sudo apt-get install $(SYSTEM_PACKAGES)"; exit 1; fi; }
@@ -49,7 +50,7 @@ demo: install
 run: install
 	$(VENV)/bin/stockflow run
 
-## test: set up with dev extras (and LibreOffice, poppler), run the whole suite (dbt runs inside the tests)
+## test: set up with dev extras (and the Debian packages above), run the whole suite (dbt runs inside the tests)
 test: install-dev system-deps
 	OMP_WAIT_POLICY=PASSIVE $(PY) -m pytest $(PYTEST_ARGS)
 

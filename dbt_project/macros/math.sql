@@ -28,3 +28,16 @@
 {% macro bool_to_int(expression) -%}
     case when {{ expression }} then 1 else 0 end
 {%- endmacro %}
+
+{# A double rounded to `digits` decimals, as a double (PostgreSQL rounds only numeric to a number of digits). #}
+{% macro round_double(expression, digits) -%}
+    {{ return(adapter.dispatch('round_double')(expression, digits)) }}
+{%- endmacro %}
+
+{% macro default__round_double(expression, digits) -%}
+    round({{ expression }}, {{ digits }})
+{%- endmacro %}
+
+{% macro postgres__round_double(expression, digits) -%}
+    cast(round(cast({{ expression }} as numeric), {{ digits }}) as {{ type_double() }})
+{%- endmacro %}

@@ -80,10 +80,10 @@ solved as (
     select
         *,
         -- rounded to 1e-10: exp/ln leave floating-point noise in the last digits
-        round(exp(log_carry) * sum(new_term * exp(-log_carry)) over (
+        {{ round_double('exp(log_carry) * sum(new_term * exp(-log_carry)) over (
             partition by sku, warehouse_id, reset_segment
             order by date_day rows between unbounded preceding and current row
-        ), 10) as unit_cost
+        )', 10) }} as unit_cost
     from log_weights
 ),
 

@@ -10,6 +10,7 @@
     old stock, which a window can solve without recursion: within a run of days since the last reset
     (a = 0), cost_k = exp(L_k) x sum over j <= k of b_j x exp(-L_j), with L the running sum of ln(a).
     A weight a below 1e-6 is treated as a reset (the old stock is less than a millionth of the new).
+    The sums are taken per block of the log scale (see `scaled`) so long runs cannot overflow.
 #}
 with rollforward as (
     select * from {{ ref('int_stock_daily_rollforward') }}
@@ -76,15 +77,51 @@ log_weights as (
     from segments
 ),
 
-solved as (
+scaled as (
+    -- exp(-log_carry) overflows a double below about -709 (some thousand receipts without a reset), so the
+    -- sums run per block of 300 in log space, each against its own reference -300 x scale_block: within a
+    -- block the factors stay below e^300, and terms older than the previous block weigh under e^-300
     select
         *,
-        -- rounded to 1e-10: exp/ln leave floating-point noise in the last digits
-        {{ round_double('exp(log_carry) * sum(new_term * exp(-log_carry)) over (
-            partition by sku, warehouse_id, reset_segment
-            order by date_day rows between unbounded preceding and current row
-        )', 10) }} as unit_cost
+        cast(floor(-log_carry / 300) as integer) as scale_block
     from log_weights
+),
+
+block_running as (
+    select
+        *,
+        sum(new_term * exp(-300 * scale_block - log_carry)) over (
+            partition by sku, warehouse_id, reset_segment, scale_block
+            order by date_day rows between unbounded preceding and current row
+        ) as block_running_sum
+    from scaled
+),
+
+block_totals as (
+    select
+        sku,
+        warehouse_id,
+        reset_segment,
+        scale_block,
+        sum(new_term * exp(-300 * scale_block - log_carry)) as block_total
+    from scaled
+    group by sku, warehouse_id, reset_segment, scale_block
+),
+
+solved as (
+    select
+        block_running.*,
+        -- rounded to 1e-10: exp/ln leave floating-point noise in the last digits
+        {{ round_double(
+            'exp(block_running.log_carry + 300 * block_running.scale_block) * block_running.block_running_sum
+            + coalesce(exp(block_running.log_carry + 300 * (block_running.scale_block - 1))
+                * previous_block.block_total, 0)', 10) }} as unit_cost
+    from block_running
+    left join block_totals as previous_block
+        on block_running.sku = previous_block.sku
+        and block_running.warehouse_id = previous_block.warehouse_id
+        and block_running.reset_segment = previous_block.reset_segment
+        and block_running.scale_block - 1 = previous_block.scale_block
 ),
 
 final as (

@@ -132,6 +132,10 @@ class ReplenishmentConfig:
     default_moq: float = 0.0
     allow_transfers: bool = True
     transfer_keep_days: float = 0.0  # donors keep their order-up-to level plus this many days of demand
+    service_allocation: str = "matrix"  # or "optimised": see optimised_service_z
+    fill_measure: str = "value"  # optimised: fill rate in "value" (units x unit cost) or in "units"
+    target_fill_rate: float | None = None  # optimised: aggregate fill; None = what the matrix promises
+    optimised_service_bounds: tuple[float, float] = (0.5, 0.995)
 
     def __post_init__(self) -> None:
         if self.policy not in POLICIES:
@@ -145,6 +149,15 @@ class ReplenishmentConfig:
         bad = {k: v for k, v in self.service_matrix.items() if not 0.5 <= v < 1.0}
         if bad:
             raise ValueError(f"service levels must be in [0.5, 1): {bad}")
+        if self.service_allocation not in ("matrix", "optimised"):
+            raise ValueError("service_allocation must be 'matrix' or 'optimised'")
+        if self.fill_measure not in ("value", "units"):
+            raise ValueError("fill_measure must be 'value' or 'units'")
+        if self.target_fill_rate is not None and not 0.0 < self.target_fill_rate < 1.0:
+            raise ValueError("target_fill_rate must be in (0, 1)")
+        lo, hi = self.optimised_service_bounds
+        if not 0.5 <= lo <= hi < 1.0:
+            raise ValueError("optimised_service_bounds must satisfy 0.5 <= low <= high < 1")
 
 
 PLAN_COLUMNS = [
@@ -199,6 +212,80 @@ def safety_stock(
     lo, hi = min_days * daily_demand, max_days * daily_demand
     ss = np.clip(raw, lo, hi)
     return ss, (raw < lo) & (lo > 0), raw > hi
+
+
+def normal_loss(k: np.ndarray) -> np.ndarray:
+    """Standard normal loss G(k) = E[(X - k)+] = phi(k) - k (1 - Phi(k))."""
+    return norm.pdf(k) - k * norm.sf(k)
+
+
+def cycle_quantity(
+    policy: str, daily_demand: np.ndarray, review: np.ndarray, moq: np.ndarray, order_cover_days: float
+) -> np.ndarray:
+    """Expected demand between two replenishments: d x R for (R, S); the lot for (s, Q) and min/max."""
+    if policy == "RS":
+        return daily_demand * review
+    return np.maximum(daily_demand * order_cover_days, moq)
+
+
+def optimised_service_z(
+    daily_demand: np.ndarray,
+    sigma_protection: np.ndarray,
+    cycle_qty: np.ndarray,
+    unit_cost: np.ndarray,
+    matrix_z: np.ndarray,
+    target_fill: float | None = None,
+    bounds: tuple[float, float] = (0.5, 0.995),
+    measure: str = "value",
+) -> np.ndarray:
+    """Safety factors that reach an aggregate fill rate with the least safety-stock value.
+
+    Per row, expected units short per cycle = sigma_P G(k) (normal loss), cycles per day = d / q, so
+    the expected fill is 1 - sigma_P G(k) / q. One more unit of safety stock costs its unit cost v
+    and saves (d / q) P(stockout per cycle) units short a day, worth v each when fill is measured in
+    value. At the optimum the marginal fill per unit of stock value is equal across rows:
+    P(stockout per cycle) = 1 - Phi(k) = lambda x q / d (value) or lambda x v x q / d (units; cheap
+    items then get more service), clipped to the service bounds. lambda is found by bisection so that
+    the aggregate expected fill (weights d x v, or d) equals ``target_fill``; None means the expected
+    fill of ``matrix_z`` (the aggregate service the matrix promises, at less stock). Rows without
+    demand, spread, cycle or cost keep their ``matrix_z``.
+    """
+    d, sig, q = (np.asarray(x, dtype=float) for x in (daily_demand, sigma_protection, cycle_qty))
+    v = np.asarray(unit_cost, dtype=float)
+    z0 = np.asarray(matrix_z, dtype=float)
+    if measure not in ("value", "units"):
+        raise ValueError("measure must be 'value' or 'units'")
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        scale = q / d * (v if measure == "units" else 1.0)
+        w = d * v if measure == "value" else d
+    ok = (d > 0) & (sig > 0) & (q > 0) & (v > 0) & np.isfinite(scale) & (scale > 0) & np.isfinite(w) & (w > 0)
+    if not ok.any():
+        return z0.copy()
+    with np.errstate(over="ignore"):
+        spread = sig[ok] / q[ok]  # sigma_P per unit of cycle demand
+    log_scale, w = np.log(scale[ok]), w[ok] / w[ok].sum()
+    p_lo, p_hi = 1.0 - bounds[1], 1.0 - bounds[0]  # stockout probability per cycle
+
+    def fill(k: np.ndarray) -> float:
+        with np.errstate(over="ignore", invalid="ignore"):
+            return float((w * np.clip(1.0 - spread * normal_loss(k), 0.0, 1.0)).sum())
+
+    target = fill(z0[ok]) if target_fill is None else float(target_fill)
+
+    def k_of(log_lam: float) -> np.ndarray:
+        return norm.isf(np.exp(np.clip(log_lam + log_scale, np.log(p_lo), np.log(p_hi))))
+
+    lo = np.log(p_lo) - log_scale.max() - 1.0  # every row at the upper bound: best fill reachable
+    hi = np.log(p_hi) - log_scale.min() + 1.0  # every row at the lower bound
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        if fill(k_of(mid)) >= target:
+            lo = mid
+        else:
+            hi = mid
+    out = z0.copy()
+    out[ok] = k_of(lo)
+    return out
 
 
 def round_order_qty(
@@ -375,6 +462,7 @@ class SupplyParams:
     max_order_qty: np.ndarray
     discontinued: np.ndarray
     dead: np.ndarray
+    service_override: np.ndarray  # the row's own service_level replaced the matrix cell
 
 
 def resolve_supply(df: pd.DataFrame, cfg: ReplenishmentConfig) -> SupplyParams:
@@ -397,7 +485,8 @@ def resolve_supply(df: pd.DataFrame, cfg: ReplenishmentConfig) -> SupplyParams:
     xyz = _text(df, "xyz_class").str.upper().str.strip()
     level, default_class = service_levels(abc, xyz, cfg)
     override = _num(df, "service_level").to_numpy()
-    level = np.where(np.isfinite(override) & (override > 0) & (override < 1), override, level)
+    overridden = np.isfinite(override) & (override > 0) & (override < 1)
+    level = np.where(overridden, override, level)
     pack = _num(df, "pack_size").fillna(cfg.default_pack_size).to_numpy()
     status = _text(df, "status").str.lower().str.strip().fillna("active")
     dead = (
@@ -422,6 +511,7 @@ def resolve_supply(df: pd.DataFrame, cfg: ReplenishmentConfig) -> SupplyParams:
         max_order_qty=_num(df, "max_order_qty").to_numpy(),
         discontinued=status.isin(list(DISCONTINUED_STATUSES)).to_numpy(dtype=bool),
         dead=dead,
+        service_override=overridden,
     )
 
 
@@ -604,6 +694,25 @@ def plan_replenishment(
     fw = forecast_windows(forecast, keys, as_of, lead, protection, z, cfg.safety_stock_method)
     daily = np.where(protection > 0, fw.demand_protection / np.where(protection > 0, protection, 1), 0.0)
     sigma_daily = np.sqrt(fw.var_protection / np.where(protection > 0, protection, 1))
+    if cfg.service_allocation == "optimised":
+        plannable = ~(discontinued | dead | sp.service_override)  # a row's own service level stays
+        z = np.where(
+            plannable,
+            optimised_service_z(
+                np.where(plannable, daily, 0.0),
+                np.sqrt(np.maximum(fw.var_protection, 0.0) + (daily * lead_std) ** 2),
+                cycle_quantity(cfg.policy, daily, review, moq, cfg.order_cover_days),
+                unit_cost.to_numpy(),
+                z,
+                cfg.target_fill_rate,
+                cfg.optimised_service_bounds,
+                cfg.fill_measure,
+            ),
+            z,
+        )
+        level = norm.cdf(z)
+        if cfg.safety_stock_method == "quantile":  # the quantile excess is read at the new levels
+            fw = forecast_windows(forecast, keys, as_of, lead, protection, z, "quantile")
     ss, ss_min, ss_max = safety_stock(
         fw.var_protection, daily, lead_std, z, cfg.min_safety_stock_days, cfg.max_safety_stock_days,
         fw.quantile_excess,

@@ -57,6 +57,8 @@ from models_ml.replenishment import (
     _num,
     _str_keys,
     allocate_transfers,
+    cycle_quantity,
+    optimised_service_z,
     policy_order,
     resolve_supply,
     round_order_qty,
@@ -223,6 +225,30 @@ def simulate_policy(
         for k in ("demand", "shipped", "unmet", "on_hand", "on_order", "receipt", "transfer", "order")
     }
     sku_code = pd.factorize(keys["sku"].to_numpy())[0]  # keys are sorted by sku, warehouse_id
+
+    def windows(rows: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Forecast demand over L and P, its variance over P, and the daily rate, at day t of the window."""
+        if point_cum is None:
+            a = t0 + t
+            length = np.clip(a - first_demand[rows], 7, sc.standin_mean_days).astype(float)
+            mean = np.where(
+                a > first_demand[rows],
+                (c1[a, rows] - c1[np.maximum(a - length, 0).astype(int), rows]) / length,
+                0.0,
+            )
+            k = min(sc.standin_std_days, a)
+            if k >= 2:
+                s1, s2 = c1[a, rows] - c1[a - k, rows], c2[a, rows] - c2[a - k, rows]
+                var = np.maximum(s2 / k - (s1 / k) ** 2, 0.0) * k / (k - 1)
+            else:
+                var = np.zeros(rows.size)
+            return mean * lead[rows], mean * protection[rows], var * protection[rows], mean
+        sub = np.ix_(np.arange(point_cum.shape[0]), rows)
+        p = protection[rows]
+        d_prot = window_sums(point_cum[sub], t, p)
+        daily = np.where(p > 0, d_prot / np.where(p > 0, p, 1), 0.0)
+        return window_sums(point_cum[sub], t, lead[rows]), d_prot, window_sums(var_cum[sub], t, p), daily
+
     backlog = np.zeros(n)
     for t in range(T):
         a = t0 + t
@@ -240,35 +266,28 @@ def simulate_policy(
 
         idx = np.flatnonzero(review_day[t] & ~blocked & (t < stop))
         if idx.size:
-            if point_cum is None:
-                length = np.clip(a - first_demand[idx], 7, sc.standin_mean_days).astype(float)
-                mean = np.where(
-                    a > first_demand[idx],
-                    (c1[a, idx] - c1[np.maximum(a - length, 0).astype(int), idx]) / length,
-                    0.0,
+            d_lead, d_prot, var_prot, daily = windows(idx, t)
+            z = sp.z[idx]
+            if cfg.service_allocation == "optimised":  # over every series that may order today
+                act = np.flatnonzero(~blocked & (t < stop) & ~sp.service_override)
+                _, _, var_a, daily_a = windows(act, t)
+                z_act = optimised_service_z(
+                    daily_a,
+                    np.sqrt(var_a + (daily_a * lead_std[act]) ** 2),
+                    cycle_quantity(cfg.policy, daily_a, review[act], sp.moq[act], cfg.order_cover_days),
+                    unit_cost[act],
+                    sp.z[act],
+                    cfg.target_fill_rate,
+                    cfg.optimised_service_bounds,
+                    cfg.fill_measure,
                 )
-                k = min(sc.standin_std_days, a)
-                if k >= 2:
-                    s1, s2 = c1[a, idx] - c1[a - k, idx], c2[a, idx] - c2[a - k, idx]
-                    var = np.maximum(s2 / k - (s1 / k) ** 2, 0.0) * k / (k - 1)
-                else:
-                    var = np.zeros(idx.size)
-                d_prot = mean * protection[idx]
-                d_lead = mean * lead[idx]
-                var_prot = var * protection[idx]
-                daily = mean
-            else:
-                sub = np.ix_(np.arange(point_cum.shape[0]), idx)
-                d_prot = window_sums(point_cum[sub], t, protection[idx])
-                d_lead = window_sums(point_cum[sub], t, lead[idx])
-                var_prot = window_sums(var_cum[sub], t, protection[idx])
-                p = protection[idx]
-                daily = np.where(p > 0, d_prot / np.where(p > 0, p, 1), 0.0)
+                at = np.minimum(np.searchsorted(act, idx), max(act.size - 1, 0))
+                z = np.where(act[at] == idx, z_act[at], z) if act.size else z
             ss, _, _ = safety_stock(
                 var_prot,
                 daily,
                 lead_std[idx],
-                sp.z[idx],
+                z,
                 cfg.min_safety_stock_days,
                 cfg.max_safety_stock_days,
             )

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from scipy.stats import norm
 
 from models_ml.replenishment import (
     CAPPED_AT_MAX,
@@ -30,6 +31,8 @@ from models_ml.replenishment import (
     TRANSFER_INSTEAD,
     ReplenishmentConfig,
     allocate_transfers,
+    normal_loss,
+    optimised_service_z,
     plan_replenishment,
     round_order_qty,
     suggest_transfers,
@@ -153,6 +156,99 @@ def test_config_validation():
         ReplenishmentConfig(service_matrix={"CZ": 1.2})
     with pytest.raises(ValueError):
         ReplenishmentConfig(min_safety_stock_days=10, max_safety_stock_days=5)
+    with pytest.raises(ValueError):
+        ReplenishmentConfig(service_allocation="best")
+    with pytest.raises(ValueError):
+        ReplenishmentConfig(service_allocation="optimised", target_fill_rate=1.0)
+    with pytest.raises(ValueError):
+        ReplenishmentConfig(fill_measure="lines")
+    with pytest.raises(ValueError):
+        ReplenishmentConfig(optimised_service_bounds=(0.9, 0.8))
+
+
+# ----------------------------------------------------------------- optimised service levels
+
+
+def test_optimised_levels_by_hand():
+    # one row, d = 10, q = d x R = 10, sigma_P = 10: a 98% fill needs sigma G(k) = 2% of q -> G(k) = 0.02
+    z = optimised_service_z([10.0], [10.0], [10.0], [3.0], [0.0], target_fill=0.98, bounds=(0.5, 0.9999))
+    assert normal_loss(z)[0] == pytest.approx(0.02, rel=1e-6)
+    assert z[0] == pytest.approx(1.6631, abs=1e-3)  # tables: G(1.66) = 0.02015, G(1.67) = 0.01967
+    # two rows alike but for the unit cost (1 and 4): in units the cheap one gets 4x lower stockout
+    # probability per cycle; in value both get the same (the optimum depends on q / d only)
+    args = ([10.0, 10.0], [10.0, 10.0], [10.0, 10.0], [1.0, 4.0], [0.0, 0.0])
+    units = optimised_service_z(*args, target_fill=0.98, measure="units")
+    assert norm.sf(units[1]) / norm.sf(units[0]) == pytest.approx(4.0, rel=1e-6)
+    assert units[0] > units[1]
+    fill = 1 - 10.0 * normal_loss(units) / 10.0
+    assert fill.mean() == pytest.approx(0.98, abs=1e-9)  # equal demand: the plain mean is the aggregate
+    value = optimised_service_z(*args, target_fill=0.98, measure="value")
+    assert value[0] == pytest.approx(value[1]) and normal_loss(value[0]) == pytest.approx(0.02, rel=1e-6)
+
+
+def test_optimised_levels_default_to_the_matrix_aggregate_and_skip_rows_without_data():
+    d = np.array([10.0, 2.0, 0.0, 5.0])
+    sig = np.array([12.0, 4.0, 3.0, 0.0])
+    q = np.array([30.0, 14.0, 0.0, 5.0])
+    cost = np.array([2.0, 9.0, 1.0, 1.0])
+    z0 = norm.ppf([0.98, 0.87, 0.9, 0.95])
+    z = optimised_service_z(d, sig, q, cost, z0)
+    assert z[2] == z0[2] and z[3] == z0[3]  # no demand / no spread: the matrix level stays
+    w = d[:2] * cost[:2]
+
+    def fill(k: np.ndarray) -> float:
+        return float((w * (1 - sig[:2] * normal_loss(k) / q[:2])).sum() / w.sum())
+
+    assert fill(z[:2]) == pytest.approx(fill(z0[:2]), abs=1e-9)
+    # the same expected fill for less safety-stock value (the matrix is one feasible allocation)
+    assert (z[:2] * sig[:2] * cost[:2]).sum() < (z0[:2] * sig[:2] * cost[:2]).sum()
+
+
+def test_plan_with_optimised_levels():
+    f = forecast([("A", "W1", 10.0, 4.0), ("B", "W1", 10.0, 4.0), ("C", "W1", 10.0, 4.0)])
+    p = pd.DataFrame(
+        {
+            "sku": ["A", "B", "C"],
+            "lead_time_mean_days": 9.0,
+            "review_period_days": [1.0, 7.0, 1.0],
+            "abc_class": ["A", "A", "C"],
+            "xyz_class": "X",
+            "service_level": [np.nan, np.nan, 0.9],
+        }
+    )
+    cfg = ReplenishmentConfig(service_allocation="optimised", target_fill_rate=0.99)
+    plan = plan_replenishment(f, stock([("A", "W1", 0), ("B", "W1", 0), ("C", "W1", 0)]), p, config=cfg)
+    a, b, c = one(plan, "A"), one(plan, "B"), one(plan, "C")
+    assert c["service_level"] == pytest.approx(0.9)  # the row's own level is kept
+    assert a["z"] == pytest.approx(norm.ppf(a["service_level"]))
+    # same demand, spread and cost: the weekly-reviewed B ships 7x more per cycle, so it needs less
+    # protection per cycle for the same fill: P(stockout) = lambda x q / d -> 7x higher for B
+    assert norm.sf(b["z"]) / norm.sf(a["z"]) == pytest.approx(7.0, rel=1e-6)
+    fill = [1 - r["z"] * 0 - math.sqrt(r["protection_days"] * 16) * normal_loss(r["z"]) / (
+        10 * r["review_period_days"]) for r in (a, b)]  # fmt: skip
+    assert np.mean(fill) == pytest.approx(0.99, abs=1e-9)
+    assert a["safety_stock_qty"] == pytest.approx(a["z"] * math.sqrt(10 * 16))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.floats(0, 50), st.floats(0, 40), st.floats(0, 200), st.floats(0.1, 100)),
+        min_size=1,
+        max_size=8,
+    ),
+    st.floats(0.6, 0.99),
+    st.sampled_from(["value", "units"]),
+)
+def test_optimised_levels_properties(rows, target, measure):
+    d, sig, q, cost = (np.array(c) for c in zip(*rows, strict=True))
+    z0 = np.full(len(rows), 1.5)
+    z = optimised_service_z(d, sig, q, cost, z0, target_fill=target, measure=measure)
+    ok = (d > 0) & (sig > 0) & (q > 0)
+    assert np.all(z[~ok] == 1.5)
+    assert np.all((z[ok] >= norm.ppf(0.5) - 1e-9) & (z[ok] <= norm.ppf(0.995) + 1e-9))
+    higher = optimised_service_z(d, sig, q, cost, z0, target_fill=min(target + 0.005, 0.999), measure=measure)
+    assert np.all(higher >= z - 1e-6)  # asking for more fill never lowers a row's level
 
 
 # ----------------------------------------------------------------- rounding

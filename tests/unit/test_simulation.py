@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models_ml.replenishment import ReplenishmentConfig
+from models_ml.replenishment import ReplenishmentConfig, plan_replenishment
 from models_ml.simulation import (
     DAILY_COLUMNS,
     METRIC_COLUMNS,
@@ -193,6 +193,32 @@ def test_transfer_needs_the_whole_shortfall_and_dead_stock_gives_all_it_has():
     assert dead["on_hand_qty"].tolist() == [30, 10]
 
 
+def test_optimised_levels_in_the_replay_match_the_plan_on_the_first_review():
+    # two SKUs alike but for the review period; with optimised levels the replay's first orders are
+    # the plan's order-up-to levels computed from the same (flat, stand-in) forecast
+    rng = np.random.default_rng(5)
+    d = demand_frame({k: list(rng.poisson(6, 91).astype(float)) + [6.0] for k in [("A", "W1"), ("B", "W1")]})
+    d["date"] = d["date"] - pd.Timedelta(days=91)
+    p = pd.DataFrame(
+        {"sku": ["A", "B"], "lead_time_mean_days": 5.0, "review_period_days": [1.0, 7.0], "unit_cost": 2.0}
+    )
+    cfg = ReplenishmentConfig(service_allocation="optimised", target_fill_rate=0.99)
+    out = simulate_policy(d, p, stock_frame({}), config=cfg, sim_config=SimulationConfig(days=1))
+    hist = d[d["date"] < d["date"].max()]
+    mean = hist.groupby("sku").tail(28).groupby("sku")["qty"].mean()
+    std = hist.groupby("sku")["qty"].std()
+    dates = pd.date_range(START, periods=40)
+    f = pd.concat(
+        pd.DataFrame({"sku": k, "warehouse_id": "W1", "date": dates, "p50": mean[k], "sigma": std[k]})
+        for k in ("A", "B")
+    )
+    f["mean"], f["p90"] = f["p50"], f["p50"] + 1.2815515655446004 * f["sigma"]
+    plan = plan_replenishment(f, stock_frame({}), p, as_of=START, config=cfg)
+    assert plan["service_level"].nunique() == 2  # the two review periods get different levels
+    want = np.ceil(plan.set_index("sku")["order_up_to_qty"] - 1e-9)
+    assert out.set_index("sku")["order_qty"].astype(float).to_dict() == want.to_dict()
+
+
 def test_compare_with_history_by_hand():
     # two series over 2 days, unit cost 2 (A, class A) and 10 (B, class C)
     days = pd.date_range(START, periods=2)
@@ -264,8 +290,9 @@ def test_replay_is_deterministic_for_a_seed():
     seed=st.integers(0, 1000),
     policy=st.sampled_from(["RS", "sQ", "minmax"]),
     lost=st.booleans(),
+    allocation=st.sampled_from(["matrix", "optimised"]),
 )
-def test_replay_properties(n, days, seed, policy, lost):
+def test_replay_properties(n, days, seed, policy, lost, allocation):
     rng = np.random.default_rng(seed)
     series = {
         (f"S{i % 2}", f"W{i}"): list(rng.poisson(rng.uniform(0, 8), days + 20).astype(float))
@@ -287,7 +314,8 @@ def test_replay_properties(n, days, seed, policy, lost):
     )
     s = stock_frame({k: float(rng.integers(0, 40)) for k in series})
     samples = pd.DataFrame({"supplier_id": "S", "lead_time_days": rng.integers(1, 20, 5)})
-    out = simulate_policy(d, p, s, lead_time_samples=samples, config=ReplenishmentConfig(policy=policy),
+    cfg = ReplenishmentConfig(policy=policy, service_allocation=allocation)
+    out = simulate_policy(d, p, s, lead_time_samples=samples, config=cfg,
                           sim_config=SimulationConfig(days=days, seed=seed, lost_sales=lost))  # fmt: skip
     assert len(out) == n * days
     assert (out["on_hand_qty"] >= -1e-9).all() and (out["order_qty"] >= 0).all()

@@ -96,8 +96,9 @@ def replenishment_plan(
     kinds={"python", "duckdb"},
     deps=UPSTREAM,
     owners=["team:planning"],
-    description="Replays the last STOCKFLOW_SIMULATION_DAYS days of actual demand under the proposed policy (orders at "
-    "each review, arriving after observed supplier lead times) and compares fill rate, stockout days, average "
+    description="Replays the last STOCKFLOW_SIMULATION_DAYS days of actual demand under the proposed policy (transfers "
+    "from warehouses with excess, then orders at each review, arriving after observed supplier lead times) and "
+    "compares fill rate, stockout days, average "
     "inventory, turnover and DIO with what the ledger shows happened, per warehouse and ABC class.",
 )
 def policy_simulation(
@@ -144,6 +145,7 @@ def policy_simulation(
             "avg_inventory_value_history": float(total.loc["history", "avg_inventory_value"]),
             "avg_inventory_value_proposed": float(total.loc["proposed", "avg_inventory_value"]),
             "forecast_used": "stand-in: trailing 28-day mean and 91-day std at each review (no look-ahead)",
+            "transfer_units": float(proposed["transfer_qty"].clip(lower=0).sum()),
             "simulation_seconds": round(seconds, 2),
             "comparison": dg.MetadataValue.md(comparison_markdown(comparison)),
             "plot": dg.MetadataValue.md(simulation_vs_history(proposed, sim.history)),

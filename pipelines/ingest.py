@@ -22,15 +22,16 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
+from pipelines import fastpath
 from pipelines import warehouse as wh
 from pipelines.extracts.mapping import HeaderMap, KindDetection, detect_kind
-from pipelines.extracts.readers import ExtractReadError, read_extract
+from pipelines.extracts.readers import ExtractReadError, read_extract, read_head
 from pipelines.extracts.report import write_report
 from pipelines.extracts.schema import KINDS
 from pipelines.extracts.validate import FileValidation, validate_file
 from pipelines.settings import Settings
 
-SUPPORTED_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls"}
+SUPPORTED_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".parquet"}
 _IGNORED_PREFIXES = (".", "~$", "_")
 _IGNORED_SUFFIXES = (".tmp", ".part", ".crdownload", ".report.md", ".errors.csv")
 
@@ -75,7 +76,12 @@ def classify(path: Path, header_map: HeaderMap) -> KindDetection:
     if cache_key in _classification_cache:
         return _classification_cache[cache_key]
     detection = detect_kind(path.name, [], header_map)
-    if detection.kind is None:
+    decided = detection.kind is not None
+    if not decided and fastpath.wants_fast_path(path):  # large files: the head tells, when it can
+        by_head = _classify_by_head(path, header_map)
+        if by_head.reason:
+            detection, decided = by_head, True
+    if not decided:
         try:
             sheets = read_extract(path, header_hints=header_map.all_labels)
         except ExtractReadError as exc:
@@ -90,6 +96,27 @@ def classify(path: Path, header_map: HeaderMap) -> KindDetection:
                     break
     _classification_cache[cache_key] = detection
     return detection
+
+
+def _classify_by_head(path: Path, header_map: HeaderMap) -> KindDetection:
+    """Header-based detection of a large file from its head (or Parquet schema), not the whole file.
+
+    Returns a detection with an empty reason when the head does not tell (read the whole file)."""
+    if path.suffix.lower() == ".parquet":
+        try:
+            import pyarrow.parquet as pq
+
+            headers = [str(n) for n in pq.read_schema(path).names]
+        except Exception as exc:  # corrupt or not Parquet
+            return KindDetection(
+                None, "none", f"unreadable: {path.name}: cannot read the Parquet file ({exc})", {}
+            )
+    else:
+        head = read_head(path, header_map.all_labels)
+        if head is None:
+            return KindDetection(None, "none", "", {})
+        headers = [label for label, named in zip(head.labels, head.named, strict=True) if named]
+    return detect_kind(path.name, headers, header_map)
 
 
 def _free_destination(folder: Path, name: str, sha256: str) -> Path:
@@ -212,29 +239,47 @@ def ingest_file(
             ),
         )
         return FileOutcome(path.name, detection.kind, "duplicate", message="already loaded", moved_to=target)
-    validation = validate_file(path, header_map, _known_masters(conn), detection=detection)
-    if not validation.ok:
-        return _quarantine(conn, settings, path, validation, sha, "rejected")
-    kind = KINDS[validation.kind]
-    entry = wh.FileLogEntry(
-        file_name=path.name,
-        kind=kind.name,
-        sha256=sha,
-        status="loaded",
-        rows_loaded=len(validation.rows),
-        total_rows_dropped=validation.total_rows_dropped,
-        encoding=validation.encoding,
-        sheets=validation.sheet_names,
-        message="; ".join([f"{validation.total_rows_dropped} total row(s) dropped", *validation.notes]),
-    )
-    load_id, superseded = wh.load_rows(conn, kind, validation.rows, entry)
+    known = _known_masters(conn)
+    with fastpath.FastSession() as session:
+        fast, fast_note = None, ""
+        if detection.kind is not None and fastpath.wants_fast_path(path):
+            try:
+                fast = fastpath.prepare(conn, session, path, header_map, known, detection)
+            except fastpath.Declined as exc:
+                fast_note = f"read by pandas: {exc}"
+        if fast is not None:
+            validation, rows = fast.validation, fast.rows
+            notes = ["read by DuckDB (fast path)", *validation.notes]
+        else:
+            validation = validate_file(path, header_map, known, detection=detection)
+            rows = len(validation.rows) if validation.rows is not None else 0
+            notes = [fast_note, *validation.notes] if fast_note else validation.notes
+        ok = validation.kind is not None and validation.errors.empty and (fast is not None or validation.ok)
+        if not ok:
+            return _quarantine(conn, settings, path, validation, sha, "rejected")
+        kind = KINDS[validation.kind]
+        entry = wh.FileLogEntry(
+            file_name=path.name,
+            kind=kind.name,
+            sha256=sha,
+            status="loaded",
+            rows_loaded=rows,
+            total_rows_dropped=validation.total_rows_dropped,
+            encoding=validation.encoding,
+            sheets=validation.sheet_names,
+            message="; ".join([f"{validation.total_rows_dropped} total row(s) dropped", *notes]),
+        )
+        if fast is not None:
+            load_id, superseded = fastpath.load_fast(conn, fast, entry)
+        else:
+            load_id, superseded = wh.load_rows(conn, kind, validation.rows, entry)
     target = _move(path, _free_destination(archive_dir, path.name, sha))
     wh.set_moved_to(conn, load_id, str(target))
     return FileOutcome(
         path.name,
         kind.name,
         "loaded",
-        rows_loaded=len(validation.rows),
+        rows_loaded=rows,
         rows_superseded=superseded,
         message=entry.message,
         moved_to=target,

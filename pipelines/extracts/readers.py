@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
 import math
 import re
 from collections import Counter
@@ -22,6 +23,7 @@ from typing import Any
 import charset_normalizer
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 from python_calamine import CalamineWorkbook
 
 from pipelines.extracts.mapping import normalise_label, strip_unit
@@ -29,6 +31,7 @@ from pipelines.extracts.parsing import total_label_mask
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+PARQUET_SUFFIXES = (".parquet",)
 DELIMITERS = (",", "\t", ";", "|")
 HEADER_SCAN_ROWS = 30  # the header must sit in the first rows
 TOTAL_SCAN_CELLS = 3  # a total label must be among a row's first non-empty cells
@@ -73,8 +76,8 @@ def read_extract(path: Path, header_hints: Set[str] | None = None) -> list[RawSh
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix not in CSV_SUFFIXES + EXCEL_SUFFIXES:
-        expected = ", ".join(sorted(CSV_SUFFIXES + EXCEL_SUFFIXES))
+    if suffix not in CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES:
+        expected = ", ".join(sorted(CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES))
         raise ExtractReadError(
             path, f"unsupported file type {path.suffix or '(none)'!r}; expected one of {expected}"
         )
@@ -84,6 +87,11 @@ def read_extract(path: Path, header_hints: Set[str] | None = None) -> list[RawSh
         raise ExtractReadError(path, f"cannot open the file ({exc.strerror or exc})") from exc
     if size == 0:
         raise ExtractReadError(path, "the file is empty")
+    if suffix in PARQUET_SUFFIXES:
+        grid, rows = _read_parquet(path)
+        if grid.empty or len(grid) == 1 and grid.isna().all().all():
+            raise ExtractReadError(path, "the file has no columns")
+        return [_build_sheet(_strip_grid(grid), rows, 0, None, None, combine=False)]
     if suffix in EXCEL_SUFFIXES and not (suffix == ".xls" and _is_text_disguised_as_xls(path)):
         grids = _read_workbook(path)
         encoding = None
@@ -216,6 +224,123 @@ def _is_text_disguised_as_xls(path: Path) -> bool:
         )
     # Binary but not a workbook we know: let calamine report it.
     return b"\x00" not in head or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+
+
+# --------------------------------------------------------------------------------------------
+# The head of a large text file (for the DuckDB fast path and header-based kind detection)
+
+
+@dataclass(frozen=True)
+class TableHead:
+    """Where the table of a delimited text file starts, read from its first megabyte only."""
+
+    encoding: str
+    delimiter: str
+    width: int  # fields per record (the widest record of the sample)
+    header_line: int  # 1-based line of the (last) header row; data starts on the next line
+    labels: list[str]  # one label per field, as read_extract names them (blank headers: column_<n>)
+    named: list[bool]  # whether each field has a header cell
+    title_lines: list[str]
+
+
+def sniff_encoding(path: Path) -> str | None:
+    """The encoding read_extract would find, judged from the first megabyte: a UTF-8 BOM, UTF-8 or
+    GB18030; None for anything else (UTF-16/32, other code pages). The rest of the file is checked
+    by whoever reads it (DuckDB's reader rejects invalid UTF-8; GB18030 is decoded strictly)."""
+    with path.open("rb") as fh:
+        raw = fh.read(_SAMPLE_BYTES)
+    if raw.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if raw.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(encoding)(errors="strict").decode(raw)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return None
+
+
+def read_head(
+    path: Path, header_hints: Set[str] | None = None, encoding: str | None = None
+) -> TableHead | None:
+    """Find the header of a delimited text file from its first megabyte, as read_extract would.
+
+    None when that cannot be told from the head alone (no header found, a record wider than the
+    sample, line breaks inside the cells above the data): such files are read whole by read_extract.
+    """
+    path = Path(path)
+    encoding = encoding or sniff_encoding(path)
+    if encoding is None:
+        return None
+    with path.open("rb") as fh:
+        raw = fh.read(_SAMPLE_BYTES)
+        truncated = bool(fh.read(1))
+    text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(raw)
+    if truncated:
+        text = text[: text.rfind("\n") + 1]
+    lines = text.splitlines()
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(lines)
+    width = max((len(row) for row in csv.reader(lines, delimiter=delimiter)), default=1)
+    try:
+        grid = pd.read_csv(
+            io.StringIO(text), sep=delimiter, header=None, names=range(width), index_col=False, dtype=str,
+            keep_default_na=False, skip_blank_lines=False, engine="c",
+        )  # fmt: skip
+    except (pd.errors.ParserError, pd.errors.EmptyDataError):
+        return None
+    rows = _line_numbers(grid)
+    grid = _strip_grid(grid)
+    head = _head_rows(grid)
+    found = find_header_row(head, frozenset(header_hints or ()))
+    if found is None:
+        return None
+    header_index, header_cells = _resolve_header(head, found[0])
+    if int(rows[header_index]) != header_index + 1 or any(
+        "\n" in (cell or "") for row in head[: header_index + 1] for cell in row
+    ):
+        return None
+    return TableHead(
+        encoding=encoding,
+        delimiter=delimiter,
+        width=width,
+        header_line=header_index + 1,
+        labels=header_labels(header_cells),
+        named=[bool(cell) for cell in header_cells],
+        title_lines=[" ".join(c for c in row if c) for row in head[:header_index] if any(row)],
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Parquet
+
+
+def parquet_cell_text(value: Any) -> str | None:
+    """A Parquet value as text: like an Excel cell, except that fractional floats keep every digit
+    (the shortest text that reads back as the same float), so numbers load unchanged."""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if math.isfinite(value) and not value.is_integer():
+            return repr(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return cell_text(value)
+
+
+def _read_parquet(path: Path) -> tuple[pd.DataFrame, np.ndarray]:
+    """The header (column names) and every value as text, rows numbered 0 (header), 1, 2, ..."""
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # pyarrow raises ArrowInvalid, OSError, ... for corrupt files
+        raise ExtractReadError(path, f"cannot read the Parquet file ({type(exc).__name__}: {exc})") from exc
+    columns = {
+        i: [str(name), *map(parquet_cell_text, table.column(i).to_pylist())]
+        for i, name in enumerate(table.column_names)
+    }
+    grid = pd.DataFrame(columns, dtype=object)
+    return grid.astype("str") if len(grid.columns) else grid, np.arange(0, table.num_rows + 1, dtype=np.int64)
 
 
 # --------------------------------------------------------------------------------------------
@@ -381,17 +506,19 @@ def combine_header_rows(above: list[str | None], below: list[str | None]) -> lis
 
 
 def _build_sheet(
-    grid: pd.DataFrame, rows: np.ndarray, header_index: int, sheet: str | None, encoding: str | None
+    grid: pd.DataFrame,
+    rows: np.ndarray,
+    header_index: int,
+    sheet: str | None,
+    encoding: str | None,
+    *,
+    combine: bool = True,
 ) -> RawSheet:
-    """Cut the table below the header row: drop blank columns, blank rows and total rows."""
+    """Cut the table below the header row: drop blank columns, blank rows and total rows.
+
+    ``combine=False`` (Parquet: the header is the schema) never merges two header rows."""
     head = _head_rows(grid)
-    header_cells = head[header_index]
-    if header_index + 1 < len(head) and combine_header_rows(header_cells, head[header_index + 1]):
-        header_index += 1  # the detected row was the group row of a two-row header
-    if header_index > 0:
-        combined = combine_header_rows(head[header_index - 1], head[header_index])
-        if combined:
-            header_cells = combined
+    header_index, header_cells = _resolve_header(head, header_index, combine)
     labels = header_labels(header_cells)
     data = grid.iloc[header_index + 1 :]
     data = data.set_axis(labels, axis="columns")
@@ -420,6 +547,20 @@ def _build_sheet(
         blank_rows_dropped=int(blank.sum()),
         title_lines=title_lines,
     )
+
+
+def _resolve_header(
+    head: list[list[str | None]], header_index: int, combine: bool = True
+) -> tuple[int, list[str | None]]:
+    """(index of the last header row, header cells), merging a two-row header into one label per column."""
+    header_cells = head[header_index]
+    if combine and header_index + 1 < len(head) and combine_header_rows(header_cells, head[header_index + 1]):
+        header_index += 1  # the detected row was the group row of a two-row header
+    if combine and header_index > 0:
+        combined = combine_header_rows(head[header_index - 1], head[header_index])
+        if combined:
+            header_cells = combined
+    return header_index, header_cells
 
 
 def _total_rows(data: pd.DataFrame, filled: pd.DataFrame) -> pd.Series:

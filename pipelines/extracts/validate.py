@@ -32,6 +32,8 @@ ERROR_COLUMNS = ["file", "sheet", "row", "column", "file_column", "value", "reas
 MAX_ERRORS_PER_RULE = 10_000
 LINEAGE = ["_source_file", "_source_sheet", "_source_row"]
 _ODOO_DISPLAY_NAME = r"^\[([^\]]+)\]\s.*$"
+NOT_A_NUMBER = "not a number"
+NOT_A_DATE = "not a date (expected e.g. 2025-01-31, 2025/1/31, 2025年1月31日 or an Excel date)"
 
 
 @dataclass
@@ -147,7 +149,7 @@ def _canonical_frame(
                         col.name,
                         label,
                         values.to_numpy()[bad][:MAX_ERRORS_PER_RULE],
-                        "not a number",
+                        NOT_A_NUMBER,
                     )
                 )
             out[col.name] = parsed.astype("float64")
@@ -164,7 +166,7 @@ def _canonical_frame(
                         col.name,
                         label,
                         values.to_numpy()[bad][:MAX_ERRORS_PER_RULE],
-                        "not a date (expected e.g. 2025-01-31, 2025/1/31, 2025年1月31日 or an Excel date)",
+                        NOT_A_DATE,
                     )
                 )
             out[col.name] = pd.to_datetime(parsed).astype("datetime64[us]").dt.normalize()

@@ -113,7 +113,10 @@ def _lead_time_sampler(
     if samples is None or samples.empty or supplier.isna().all():
         return lambda idx: fallback_days[idx]
     s = samples.dropna(subset=["supplier_id", "lead_time_days"])
-    s = s.assign(supplier_id=s["supplier_id"].astype("string")).sort_values("supplier_id")
+    s = s.assign(
+        supplier_id=s["supplier_id"].astype("string"), lead_time_days=pd.to_numeric(s["lead_time_days"])
+    )
+    s = s.sort_values(["supplier_id", "lead_time_days"], kind="stable")  # draws do not depend on row order
     names = pd.Index(s["supplier_id"].unique())
     code = names.get_indexer(supplier.astype("string"))
     counts = s.groupby("supplier_id", sort=True).size().reindex(names).to_numpy()

@@ -286,6 +286,7 @@ class _Plan:
     fixes: set[int] = field(default_factory=set)  # file columns with a _sf_fix<i> lookup table
     enum_maps: dict[str, dict[str, str]] = field(default_factory=dict)
     fill_line_no: bool = False
+    nothing_dropped: bool = False  # the validation pass found no blank and no total record
 
     def fast(self, i: int) -> str:
         """True where SQL handles column i's raw cell itself (else the cell's distinct value goes to Python).
@@ -419,11 +420,15 @@ class _Plan:
             total = f"case when {first3} then {quick} else {general} end"
         else:
             total = general
+        if self.nothing_dropped and not checks:  # the load pass: no need to look for them again
+            drops = "false as _blank, false as _total"
+        else:
+            drops = f"({blank}) as _blank, (not ({blank}) and ({total})) as _total"
         return (
             f"src as ({self.source.relation}),\n"
             f"cleaned as (select s._rn, s._rn + {self.source.header_line} as _row, "
             f"{', '.join(texts + values + (self.suspects() + raw if checks else []))} from src s{joins}),\n"
-            f"flagged as (select *, ({blank}) as _blank, (not ({blank}) and ({total})) as _total"
+            f"flagged as (select *, {drops} "
             f"{''.join(', ' + f for f in flags + (self.typed_suspects() if checks else []))} from cleaned),\n"
             "rows as (select *, not _blank and not _total as _keep from flagged)"
         )
@@ -533,7 +538,7 @@ def _stats(conn: duckdb.DuckDBPyConnection, plan: _Plan, aggs: list[tuple[str, s
 def _run(conn: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
     try:
         return conn.execute(sql).fetchall()
-    except duckdb.InvalidInputException as exc:  # CSV errors: too many columns, invalid UTF-8, ...
+    except duckdb.Error as exc:  # CSV errors (too many columns, invalid UTF-8, ...) and anything unforeseen
         raise Declined(
             f"DuckDB cannot read the file as the pandas path does: {str(exc).splitlines()[0]}"
         ) from exc
@@ -658,6 +663,7 @@ def validate_fast(
                 k: v for k, v in zip(distinct, mapped, strict=True) if isinstance(v, str) and k != v
             }
     plan.fill_line_no = bool(stats.get("line_no_missing"))
+    plan.nothing_dropped = stats["records"] == stats["kept"]
     suspect = any(stats[k] for k in stats if k.split(":")[0] in ("bad", "null", "neg")) or stats["dup"]
     for col in plan.columns:
         spec = kind.column(col.name)

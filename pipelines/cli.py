@@ -6,6 +6,7 @@ import argparse
 import os
 import subprocess
 import sys
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -73,7 +74,19 @@ def _cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
     )
     # the venv's bin first, so dbt and dagster's subprocesses are found without activating the venv
     env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
-    return subprocess.call(cmd, cwd=REPO_ROOT, env=env)
+    from pipelines.ui import dismiss_first_visit_dialog
+
+    host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    server = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env)
+    # once the webserver answers, mark Dagster's first-visit dialog seen so it never covers the asset graph
+    threading.Thread(
+        target=dismiss_first_visit_dialog, args=(f"http://{host}:{args.port}",), daemon=True
+    ).start()
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        server.wait()
+        return 0
 
 
 def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:

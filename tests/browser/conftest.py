@@ -28,6 +28,7 @@ import pytest
 
 from pipelines.demo.generator import DemoConfig, generate_demo
 from pipelines.settings import Settings
+from pipelines.ui import dismiss_first_visit_dialog
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
@@ -170,7 +171,7 @@ def dagster_ui() -> DagsterUI:
             if location is None:
                 time.sleep(2)
         # the first-visit "join the community" dialog would cover the pages
-        graphql(url, "mutation { setNuxSeen }")
+        assert dismiss_first_visit_dialog(url, timeout=60)  # what `stockflow ui` does
         launched = graphql(
             url,
             LAUNCH,

@@ -40,7 +40,7 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from pipelines.warehouse import WarehouseBusyError
 
     try:
-        outcome = run_refresh(settings, full_refresh=args.full_refresh)
+        outcome = run_refresh(settings, full_refresh=args.full_refresh, backtest=args.backtest)
     except (RunBusyError, WarehouseBusyError) as exc:
         print(f"stockflow run: {exc}", file=sys.stderr)
         return 2
@@ -204,6 +204,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--full-refresh",
         action="store_true",
         help="rebuild the incremental daily facts from all history (after changing dbt models or vars)",
+    )
+    run.add_argument(
+        "--backtest",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="run the forecast backtest (--backtest) or leave it out (--no-backtest); by default it runs "
+        "when due (STOCKFLOW_BACKTEST_EVERY_DAYS)",
     )
     run.set_defaults(func=_cmd_run)
 

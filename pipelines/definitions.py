@@ -5,10 +5,10 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.defs.automation import (
+    build_inbox_sensor,
     build_schedule,
     daily_refresh_freshness_policy,
     daily_refresh_job,
-    inbox_sensor,
     run_failure_alert_sensor,
     with_freshness_policy,
 )
@@ -23,25 +23,27 @@ from pipelines.settings import Settings
 
 def build_definitions(settings: Settings) -> dg.Definitions:
     settings.export_env()
+    # marts, plans and the dashboard are expected after every tick of the daily schedule
+    assets = with_freshness_policy(
+        [
+            *ingest_assets,
+            warehouse_dbt_assets,
+            bi_marts,
+            sku_demand_forecasts,
+            forecast_backtest,
+            forecast_accuracy_dbt_assets,
+            replenishment_plan,
+            policy_simulation,
+            dashboard,
+        ],
+        daily_refresh_freshness_policy(settings),
+    )
+    keys = [k for a in assets for k in a.keys]
     return dg.Definitions(
-        # marts, plans and the dashboard are expected after every tick of the daily schedule
-        assets=with_freshness_policy(
-            [
-                *ingest_assets,
-                warehouse_dbt_assets,
-                bi_marts,
-                sku_demand_forecasts,
-                forecast_backtest,
-                forecast_accuracy_dbt_assets,
-                replenishment_plan,
-                policy_simulation,
-                dashboard,
-            ],
-            daily_refresh_freshness_policy(settings),
-        ),
+        assets=assets,
         jobs=[daily_refresh_job],
-        schedules=[build_schedule(settings)],
-        sensors=[inbox_sensor, run_failure_alert_sensor],
+        schedules=[build_schedule(settings, keys)],
+        sensors=[build_inbox_sensor(keys), run_failure_alert_sensor],
         resources={"stockflow": StockflowResource.from_settings(settings), "dbt": dbt_resource()},
         # One process: DuckDB has one writer per file, and re-importing per step costs ~6 s each.
         executor=dg.in_process_executor,

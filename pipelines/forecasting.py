@@ -8,7 +8,9 @@ No Dagster here; the connection is opened and closed by the caller, never held w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 import duckdb
@@ -125,6 +127,46 @@ def save_forecasts(
 def save_backtest(conn: duckdb.DuckDBPyConnection, metrics: pd.DataFrame, run_id: str) -> None:
     warehouse.append_frame(
         conn, BACKTEST, metrics.assign(run_id=run_id, created_at=datetime.now(UTC).replace(tzinfo=None))
+    )
+
+
+def backtest_fingerprint(settings) -> str:  # noqa: F821 (Settings; avoids an import cycle)
+    """What the backtest's result depends on besides the data: forecaster settings (threads aside),
+    horizon, history window and origins. A backtest made under another fingerprint is stale."""
+    config = {k: v for k, v in asdict(forecast_config(settings)).items() if k != "num_threads"}
+    config |= {
+        "horizon_days": settings.forecast_horizon_days,
+        "history_days": settings.forecast_history_days,
+        "origins": settings.backtest_origins,
+    }
+    return hashlib.sha256(json.dumps(config, sort_keys=True, default=str).encode()).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class LastBacktest:
+    at: datetime  # when it was materialised (timezone-aware)
+    fingerprint: str | None  # backtest_fingerprint at the time (None: recorded before fingerprints)
+
+
+def backtest_due(
+    last: LastBacktest | None, now: datetime, every_days: int, fingerprint: str
+) -> tuple[bool, str]:
+    """Whether a refresh should re-run the backtest, and why. It is due when there is none yet, when the
+    forecaster's settings changed since, or when it is `every_days` calendar days old or more (dates in
+    `now`'s timezone, so a daily 06:00 run backtests every `every_days`-th day). ``every_days <= 0``:
+    every run."""
+    if every_days <= 0:
+        return True, "STOCKFLOW_BACKTEST_EVERY_DAYS is 0: the backtest runs with every refresh"
+    if last is None:
+        return True, "no backtest yet"
+    if last.fingerprint != fingerprint:
+        return True, "the forecaster's settings changed since the last backtest"
+    age = (now.date() - last.at.astimezone(now.tzinfo).date()).days
+    if age >= every_days:
+        return True, f"the last backtest is {age} days old (STOCKFLOW_BACKTEST_EVERY_DAYS={every_days})"
+    return False, (
+        f"the backtest of {last.at.astimezone(now.tzinfo):%Y-%m-%d %H:%M} is {age} days old, under "
+        f"STOCKFLOW_BACKTEST_EVERY_DAYS={every_days}: forecasts use its method choice"
     )
 
 

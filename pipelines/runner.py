@@ -95,6 +95,7 @@ class RunOutcome:
     success: bool
     run_id: str
     reason: str = ""
+    backtest: str = ""  # whether the forecast backtest ran, and why
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None))
     seconds: float = 0.0
 
@@ -131,32 +132,52 @@ def run_refresh(
     asset_selection: list | None = None,
     log_level: str = "INFO",
     full_refresh: bool = False,
+    backtest: bool | None = None,
 ) -> RunOutcome:
     """Materialise the daily refresh job in process, recorded in the Dagster instance.
 
     ``asset_selection`` (asset keys) runs part of the job, as the benchmark does for an incremental
-    build; ``log_level`` is the console logger's (DEBUG also logs each step's start and end);
-    ``full_refresh`` rebuilds the incremental dbt models from all history."""
+    build; without it the run takes every asset, the forecast backtest only when due (as the schedule
+    does; ``backtest=True`` forces it, ``False`` leaves it out). ``log_level`` is the console logger's
+    (DEBUG also logs each step's start and end); ``full_refresh`` rebuilds the incremental dbt models
+    from all history."""
     settings.ensure_dirs()
     ensure_dagster_home(settings)
     settings.export_env()
     from dagster import DagsterInstance
 
     from pipelines.definitions import build_definitions
+    from pipelines.defs.automation import BACKTEST_KEY, backtest_tags, refresh_selection
 
     defs = build_definitions(settings)
     job = defs.resolve_job_def("daily_refresh_job")
     started = datetime.now(UTC).replace(tzinfo=None)
     t0 = time.perf_counter()
+    tags = {"stockflow/trigger": "cli"}
     with run_lock(settings), DagsterInstance.get() as instance:
+        if asset_selection is None:
+            graph = defs.resolve_asset_graph()
+            keys = [k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable]
+            if backtest is None:
+                asset_selection, why = refresh_selection(instance, settings, keys)
+            else:
+                asset_selection = None if backtest else [k for k in keys if k != BACKTEST_KEY]
+                why = "asked for (--backtest)" if backtest else "left out (--no-backtest)"
+            tags |= backtest_tags(asset_selection, why)
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            tags={"stockflow/trigger": "cli"},
+            tags=tags,
             run_config=run_config(log_level, full_refresh),
             asset_selection=asset_selection,
         )
-    outcome = RunOutcome(result.success, result.run_id, started_at=started, seconds=time.perf_counter() - t0)
+    outcome = RunOutcome(
+        result.success,
+        result.run_id,
+        backtest=tags.get("stockflow/backtest", ""),
+        started_at=started,
+        seconds=time.perf_counter() - t0,
+    )
     if not result.success:
         outcome.reason = _failure_reason(result)
         # CLI runs do not pass through the daemon's run-failure sensor: alert from here.
@@ -208,6 +229,8 @@ def format_summary(settings: Settings, summary: Summary, outcome: RunOutcome | N
     if outcome:
         state = "succeeded" if outcome.success else f"FAILED: {outcome.reason}"
         lines.append(f"Run {outcome.run_id[:8]} {state} in {outcome.seconds:.0f} s.")
+        if outcome.backtest:
+            lines.append(f"Forecast backtest {outcome.backtest}.")
     by_status: dict[str, list] = {}
     for f in summary.files:
         by_status.setdefault(f[2], []).append(f)

@@ -57,6 +57,7 @@ class Settings:
     forecast_history_days: int = 730
     forecast_threads: int = 2
     backtest_origins: int = 3
+    backtest_every_days: int = 7
     export_lang: str = "zh"
     simulation_days: int = 180
     duckdb_memory_limit: str = "6GB"
@@ -91,6 +92,7 @@ class Settings:
             forecast_history_days=int(_number(env, "STOCKFLOW_FORECAST_HISTORY_DAYS", 730)),
             forecast_threads=int(_number(env, "STOCKFLOW_FORECAST_THREADS", 2)),
             backtest_origins=int(_number(env, "STOCKFLOW_BACKTEST_ORIGINS", 3)),
+            backtest_every_days=int(_number(env, "STOCKFLOW_BACKTEST_EVERY_DAYS", 7)),
             export_lang=_choice(env, "STOCKFLOW_EXPORT_LANG", ("zh", "en"), "zh"),
             simulation_days=int(_number(env, "STOCKFLOW_SIMULATION_DAYS", 180)),
             duckdb_memory_limit=env.get("STOCKFLOW_DUCKDB_MEMORY_LIMIT") or "6GB",
@@ -118,6 +120,7 @@ class Settings:
             "STOCKFLOW_FORECAST_HISTORY_DAYS": self.forecast_history_days,
             "STOCKFLOW_FORECAST_THREADS": self.forecast_threads,
             "STOCKFLOW_BACKTEST_ORIGINS": self.backtest_origins,
+            "STOCKFLOW_BACKTEST_EVERY_DAYS": self.backtest_every_days,
             "STOCKFLOW_EXPORT_LANG": self.export_lang,
             "STOCKFLOW_SIMULATION_DAYS": self.simulation_days,
             "STOCKFLOW_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
@@ -185,6 +188,12 @@ SETTINGS_DOC: list[tuple[str, str, str]] = [
         "LightGBM threads (set it: OpenMP defaults are slow on shared cores).",
     ),
     ("STOCKFLOW_BACKTEST_ORIGINS", "3", "Forecast origins in the rolling backtest, one horizon apart."),
+    (
+        "STOCKFLOW_BACKTEST_EVERY_DAYS",
+        "7",
+        "Scheduled and sensor runs (and `stockflow run`) re-run the backtest when it is this many days old, "
+        "when the forecaster's settings changed, or when there is none; 0: every run.",
+    ),
     (
         "STOCKFLOW_EXPORT_LANG",
         "zh",

@@ -4,7 +4,8 @@ targets of issue 7 (met, or missed by how much).
 
 Order: extract generation -> full refresh (the daily refresh job, one Dagster run: its steps are the
 ingest, dbt build, forecast backtest, forecast, plan, policy simulation and publish stages) -> one
-more day of extracts, then ingest + dbt build again (incremental) -> SQL floor -> forecast peers.
+more day of extracts, then the daily refresh job again as the schedule runs it the next day (incremental
+dbt build; the backtest is not due) -> SQL floor -> forecast peers.
 Results: ``benchmarks/results/<date>-<scale>.json`` (rewritten after every stage, so a long run that
 is stopped keeps what it measured) and markdown tables on stdout.
 """
@@ -40,6 +41,8 @@ SCALES = {
     "m5": Scale(3_049, 10, 1_941),
 }
 
+# the next day's run of the daily refresh job (the stage the incremental and daily targets read)
+DAILY = "daily refresh: one more day (end to end)"
 # issue 7's end-to-end limit per scale (seconds); the other targets are stated for the M5 scale
 E2E_LIMIT = {"small": 120.0, "m5": 900.0}
 GB = 1024**3
@@ -79,7 +82,7 @@ def evaluate_targets(doc: dict[str, Any]) -> list[dict[str, Any]]:
     """Issue 7's targets against what was measured: goal, measured, met (None: not measured), gap."""
     by = {(s.get("parent"), s["name"]): s for s in doc["stages"]}
     full = "full refresh (end to end)"
-    inc = "incremental: one more day (ingest + dbt build)"
+    inc = DAILY
     out: list[dict[str, Any]] = []
 
     def add(target: str, goal: str, measured: str, met: bool | None, gap: str = "") -> None:
@@ -185,26 +188,31 @@ def evaluate_targets(doc: dict[str, Any]) -> list[dict[str, Any]]:
         add("WAPE vs mlforecast LightGBM", "<= mlforecast's", "not measured", None)
         add("fit + predict time vs mlforecast", "<= mlforecast's", "not measured", None)
 
-    e2e = by.get((None, full))
     limit = E2E_LIMIT.get(doc["scale"].split("-")[0])
-    if ok(e2e) and limit:
-        s = e2e["seconds"]
-        add(
-            f"whole refresh end to end ({doc['scale']})",
-            f"< {limit / 60:.0f} min",
-            f"{s / 60:.1f} min",
-            s < limit,
-            "" if s < limit else f"{(s - limit) / 60:.1f} min over",
-        )
-    else:
-        add(
-            f"whole refresh end to end ({doc['scale']})",
-            f"< {(limit or 0) / 60:.0f} min",
-            "not measured",
-            None,
-        )
-    if e2e and e2e.get("peak_rss_bytes"):
-        gb = e2e["peak_rss_bytes"] / GB
+    # the daily refresh is the next day's run (incremental, backtest when due); the first load of all
+    # history (with the backtest) is reported against the same limit
+    for name, label in ((inc, "daily refresh end to end"), (full, "first load of all history end to end")):
+        e2e = by.get((None, name))
+        target = f"{label} ({doc['scale']})"
+        goal = f"< {(limit or 0) / 60:.0f} min"
+        if ok(e2e) and limit:
+            s = e2e["seconds"]
+            add(
+                target,
+                goal,
+                f"{s / 60:.1f} min",
+                s < limit,
+                "" if s < limit else f"{(s - limit) / 60:.1f} min over",
+            )
+        else:
+            add(target, goal, "not measured", None)
+    peaks = [
+        by[(None, n)]["peak_rss_bytes"]
+        for n in (inc, full)
+        if by.get((None, n)) and by[(None, n)].get("peak_rss_bytes")
+    ]
+    if peaks:
+        gb = max(peaks) / GB
         add(
             "whole refresh peak memory",
             "< 12 GB",
@@ -300,15 +308,15 @@ def run_benchmark(
             for f in sorted(holdback.iterdir()):
                 shutil.copy2(f, inbox / f.name)
             bench.run(
-                "incremental: one more day (ingest + dbt build)",
+                DAILY,
                 stages.refresh,
                 str(home),
-                "ingest+dbt",
+                "daily",
                 progress_pattern=step_line,
                 progress_format=_step_progress,
             )
         else:
-            bench.skip("incremental: one more day (ingest + dbt build)", "no extracts were generated")
+            bench.skip(DAILY, "no extracts were generated")
         floor = bench.run("SQL floor (scan of the daily demand table)", stages.sql_floor, str(home))
         if floor.status == "ok":
             f = floor.detail

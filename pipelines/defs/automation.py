@@ -2,15 +2,17 @@
 
 import hashlib
 import time
-from collections.abc import Iterable
-from datetime import timedelta
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
 from itertools import islice
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 from dagster._utils.schedules import cron_string_iterator
 
 from pipelines.alerts import Alert, raise_alert
 from pipelines.defs.resources import StockflowResource
+from pipelines.forecasting import LastBacktest, backtest_due, backtest_fingerprint
 from pipelines.freshness import REFRESH_GRACE, shift_cron
 from pipelines.inbox import InboxEntry, new_inbox_files
 from pipelines.ingest import list_inbox
@@ -25,15 +27,54 @@ daily_refresh_job = dg.define_asset_job(
 )
 
 
-def build_schedule(settings: Settings) -> dg.ScheduleDefinition:
-    return dg.ScheduleDefinition(
+BACKTEST_KEY = dg.AssetKey(["forecast", "forecast_backtest"])
+
+
+def last_backtest(instance: dg.DagsterInstance) -> LastBacktest | None:
+    """The latest backtest materialisation in the instance: when, and under which settings."""
+    event = instance.get_latest_materialization_event(BACKTEST_KEY)
+    if event is None or event.asset_materialization is None:
+        return None
+    fingerprint = event.asset_materialization.metadata.get("config_fingerprint")
+    return LastBacktest(
+        datetime.fromtimestamp(event.timestamp, UTC), str(fingerprint.value) if fingerprint else None
+    )
+
+
+def refresh_selection(
+    instance: dg.DagsterInstance,
+    settings: Settings,
+    asset_keys: Sequence[dg.AssetKey],
+    now: datetime | None = None,
+) -> tuple[list[dg.AssetKey] | None, str]:
+    """What a daily refresh materialises: every asset (None) when the backtest is due, else every asset
+    but the backtest (see `backtest_due`); and why, for the run's tags and log."""
+    now = now or datetime.now(ZoneInfo(settings.timezone))
+    due, why = backtest_due(
+        last_backtest(instance), now, settings.backtest_every_days, backtest_fingerprint(settings)
+    )
+    return (None if due else [k for k in asset_keys if k != BACKTEST_KEY]), why
+
+
+def backtest_tags(selection: list[dg.AssetKey] | None, why: str) -> dict[str, str]:
+    return {"stockflow/backtest": ("runs: " if selection is None else "skipped: ") + why}
+
+
+def build_schedule(settings: Settings, asset_keys: Sequence[dg.AssetKey]) -> dg.ScheduleDefinition:
+    @dg.schedule(
         name="daily_refresh_schedule",
         job=daily_refresh_job,
         cron_schedule=settings.schedule_cron,
         execution_timezone=settings.timezone,
         default_status=dg.DefaultScheduleStatus.RUNNING,
-        description=f"Runs the daily refresh at '{settings.schedule_cron}' in {settings.timezone}.",
+        description=f"Runs the daily refresh at '{settings.schedule_cron}' in {settings.timezone}; the "
+        f"forecast backtest only when due (every {settings.backtest_every_days} days, or when settings change).",
     )
+    def daily_refresh_schedule(context: dg.ScheduleEvaluationContext):
+        selection, why = refresh_selection(context.instance, settings, asset_keys)
+        return dg.RunRequest(asset_selection=selection, tags=backtest_tags(selection, why))
+
+    return daily_refresh_schedule
 
 
 def daily_refresh_freshness_policy(settings: Settings) -> dg.FreshnessPolicy:
@@ -75,23 +116,34 @@ def with_freshness_policy(
     ]
 
 
-@dg.sensor(
-    job=daily_refresh_job,
-    minimum_interval_seconds=30,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Starts the daily refresh when new files have settled in the inbox.",
-)
-def inbox_sensor(context: dg.SensorEvaluationContext, stockflow: StockflowResource):
-    settings = stockflow.settings
-    entries = [InboxEntry.of(p) for p in list_inbox(settings.inbox)]
-    new, cursor = new_inbox_files(entries, context.cursor, time.time_ns(), settings.inbox_settle_seconds)
-    context.update_cursor(cursor)
-    if not new:
-        return dg.SkipReason(f"No new settled files in {settings.inbox}.")
-    run_key = hashlib.sha256("\n".join(e.fingerprint for e in new).encode()).hexdigest()[:16]
-    return dg.RunRequest(
-        run_key=run_key, tags={"stockflow/trigger": "inbox", "stockflow/new_files": str(len(new))}
+def build_inbox_sensor(asset_keys: Sequence[dg.AssetKey]) -> dg.SensorDefinition:
+    @dg.sensor(
+        name="inbox_sensor",
+        job=daily_refresh_job,
+        minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Starts the daily refresh when new files have settled in the inbox.",
     )
+    def inbox_sensor(context: dg.SensorEvaluationContext, stockflow: StockflowResource):
+        settings = stockflow.settings
+        entries = [InboxEntry.of(p) for p in list_inbox(settings.inbox)]
+        new, cursor = new_inbox_files(entries, context.cursor, time.time_ns(), settings.inbox_settle_seconds)
+        context.update_cursor(cursor)
+        if not new:
+            return dg.SkipReason(f"No new settled files in {settings.inbox}.")
+        run_key = hashlib.sha256("\n".join(e.fingerprint for e in new).encode()).hexdigest()[:16]
+        selection, why = refresh_selection(context.instance, settings, asset_keys)
+        return dg.RunRequest(
+            run_key=run_key,
+            asset_selection=selection,
+            tags={
+                "stockflow/trigger": "inbox",
+                "stockflow/new_files": str(len(new)),
+                **backtest_tags(selection, why),
+            },
+        )
+
+    return inbox_sensor
 
 
 @dg.run_failure_sensor(

@@ -196,7 +196,8 @@ def test_daily_refresh_end_to_end(settings, demo, capsys):
 
 
 def test_second_run_skips_known_files_applies_corrections_and_quarantines_bad_ones(settings, demo):
-    assert run_refresh(settings).success
+    first_run = run_refresh(settings)
+    assert first_run.success and first_run.backtest == "runs: no backtest yet"
     first = _q(
         settings,
         "select order_id, line_no, ordered_qty from staging.stg_erp__sales_order_lines "
@@ -223,6 +224,12 @@ def test_second_run_skips_known_files_applies_corrections_and_quarantines_bad_on
 
     outcome = run_refresh(settings)
     assert outcome.success, outcome.reason
+    # the first run's backtest is fresh: this run leaves it out and still forecasts (and plans)
+    assert outcome.backtest.startswith("skipped: "), outcome.backtest
+    assert _q(
+        settings, f"select count(*) > 0 from forecast.sku_demand_forecasts where run_id = '{outcome.run_id}'"
+    ) == [(True,)]
+    assert _q(settings, "select count(distinct run_id) from forecast.forecast_backtest_metrics") == [(1,)]
     statuses = dict(
         _q(
             settings,

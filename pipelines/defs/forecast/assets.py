@@ -8,6 +8,7 @@ import pandas as pd
 from pipelines.charts import forecast_vs_actual
 from pipelines.defs.resources import StockflowResource
 from pipelines.forecasting import (
+    backtest_fingerprint,
     choose_method,
     demand_history,
     forecast_config,
@@ -38,7 +39,9 @@ def _markdown(frame: pd.DataFrame, digits: int = 3) -> str:
     deps=[DEMAND_MART, SKU_DIM, PROMOTIONS],
     owners=["team:data"],
     description="Rolling-origin backtest of the forecaster against seasonal naive, a moving average and the "
-    "Croston family: WAPE, MASE, RMSSE, bias, p90 coverage, by ABC x XYZ segment and horizon, and the value added.",
+    "Croston family: WAPE, MASE, RMSSE, bias, p90 coverage, by ABC x XYZ segment and horizon, and the value added. "
+    "The daily refresh runs it when due: every STOCKFLOW_BACKTEST_EVERY_DAYS days, after a settings change, "
+    "or when there is none.",
     check_specs=[
         dg.AssetCheckSpec(
             "model_beats_seasonal_naive",
@@ -84,6 +87,8 @@ def forecast_backtest(context: dg.AssetExecutionContext, stockflow: StockflowRes
             "p90_coverage": float(metrics.set_index("method").loc["model", "coverage_p90"]),
             "best_baseline": str(best_baseline),
             "duration_seconds": round(seconds, 1),
+            # the daily refresh re-runs the backtest when this changes (or STOCKFLOW_BACKTEST_EVERY_DAYS pass)
+            "config_fingerprint": backtest_fingerprint(settings),
             "metrics": dg.MetadataValue.md(_markdown(result.metrics)),
             "by_segment": dg.MetadataValue.md(_markdown(result.by_segment)),
             "value_added": dg.MetadataValue.md(_markdown(result.fva)),

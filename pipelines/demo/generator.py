@@ -41,7 +41,7 @@ from pipelines.demo import increments
 from pipelines.demo.catalogue import Calendar, build_catalogue
 from pipelines.demo.demand import build_demand
 from pipelines.demo.simulate import STATUS_CANCELLED, STATUS_CLOSED, plan_policy, simulate
-from pipelines.demo.writers import LAYOUTS, write_extract
+from pipelines.demo.writers import LAYOUTS, extract_format, write_extract
 
 DEAD_STOCK_DAYS = 180
 DIO_WINDOW_DAYS = 90
@@ -56,10 +56,13 @@ class DemoConfig:
     lang: str = "en"  # "en" | "zh"
     end_date: date | None = None  # last day of history; None -> yesterday
     customers: int | None = None  # None -> scaled from skus and warehouses
+    extract_format: str = "csv"  # "csv" | "parquet": how the large (non-workbook) extracts are written
 
     def validate(self) -> None:
         if self.lang not in ("en", "zh"):
             raise ValueError(f"lang must be 'en' or 'zh', not {self.lang!r}")
+        if self.extract_format not in ("csv", "parquet"):
+            raise ValueError(f"extract_format must be 'csv' or 'parquet', not {self.extract_format!r}")
         if self.skus < 1 or self.warehouses < 1 or self.days < 28:
             raise ValueError("need at least 1 SKU, 1 warehouse and 28 days")
         if self.customers is not None and self.customers < 1:
@@ -97,9 +100,11 @@ def generate_demo(
     sim = simulate(rng_sim, cat, demand, policy, progress)
     company = docs.Company(cat, demand, policy, sim)
     if holdback_dir is None:
-        files, rows = _write_files(out_dir, company, rng_docs, progress)
+        files, rows = _write_files(out_dir, company, rng_docs, progress, fmt=config.extract_format)
         return DemoSummary(files, rows, cal.start, cal.end, company_stats(company))
-    files, rows = _write_files(out_dir, company, rng_docs, progress, Path(holdback_dir))
+    files, rows = _write_files(
+        out_dir, company, rng_docs, progress, Path(holdback_dir), fmt=config.extract_format
+    )
     return DemoSummary(files, rows, cal.start, cal.end - timedelta(days=1), company_stats(company))
 
 
@@ -109,6 +114,7 @@ def _write_files(
     rng: np.random.Generator,
     progress: bool,
     holdback_dir: Path | None = None,
+    fmt: str = "csv",
 ) -> tuple[list[Path], dict[str, int]]:
     """Masters first, then transactions, so a watcher can load each file as it lands. With
     ``holdback_dir``, the last day's rows are written there (``increments.split_last_day``)."""
@@ -133,9 +139,15 @@ def _write_files(
         last = cal.end
         open_status = docs.LINE_STATUS[co.lang][0]
         closed = functools.cache(lambda: increments.received_keys(purchases()[1], last))
+
+    def file_format(kind: str) -> str:
+        return extract_format(LAYOUTS[kind], fmt)
+
     for kind in tqdm(builders, desc="writing files", unit="file", disable=not progress):
         if holdback_dir is None:
-            path, n = write_extract(out_dir, LAYOUTS[kind], co.lang, builders[kind](), cal.start, cal.end)
+            path, n = write_extract(
+                out_dir, LAYOUTS[kind], co.lang, builders[kind](), cal.start, cal.end, file_format(kind)
+            )
         else:
             held: list[pa.Table] = []
 
@@ -155,9 +167,10 @@ def _write_files(
                 main_part(builders[kind]()),
                 cal.start,
                 last - timedelta(days=1),
+                file_format(kind),
             )
             if kind in increments.DATE_COLUMNS:
-                write_extract(holdback_dir, LAYOUTS[kind], co.lang, held, last, last)
+                write_extract(holdback_dir, LAYOUTS[kind], co.lang, held, last, last, file_format(kind))
         files.append(path)
         rows[kind] = n
     return files, rows

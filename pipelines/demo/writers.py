@@ -329,8 +329,17 @@ LAYOUTS: dict[str, Layout] = {
 }
 
 
-def file_name(layout: Layout, lang: str, end: date) -> str:
-    return layout.zh_file if lang == "zh" else f"{layout.kind}_{end:%Y%m%d}.{layout.fmt}"
+def file_name(layout: Layout, lang: str, end: date, fmt: str | None = None) -> str:
+    fmt = fmt or layout.fmt
+    if lang == "zh":
+        return layout.zh_file if fmt == layout.fmt else f"{Path(layout.zh_file).stem}.{fmt}"
+    return f"{layout.kind}_{end:%Y%m%d}.{fmt}"
+
+
+def extract_format(layout: Layout, text_format: str) -> str:
+    """The file format of a layout when text extracts are written as ``text_format`` ("csv" or
+    "parquet"); workbooks stay workbooks."""
+    return text_format if layout.fmt == "csv" else layout.fmt
 
 
 @dataclass
@@ -358,15 +367,25 @@ class _Totals:
 
 
 def write_extract(
-    out_dir: Path, layout: Layout, lang: str, batches: Iterable[pa.Table], start: date, end: date
+    out_dir: Path,
+    layout: Layout,
+    lang: str,
+    batches: Iterable[pa.Table],
+    start: date,
+    end: date,
+    fmt: str | None = None,
 ) -> tuple[Path, int]:
-    """Write one extract file atomically; returns its path and the number of data rows."""
-    path = out_dir / file_name(layout, lang, end)
+    """Write one extract file atomically; returns its path and the number of data rows. ``fmt``
+    "parquet" writes a text extract as Parquet instead (typed columns, no title or total rows)."""
+    fmt = fmt or layout.fmt
+    path = out_dir / file_name(layout, lang, end, fmt)
     tmp = out_dir / f".{path.name}.tmp"
     banner = _banner(layout, start, end) if lang == "zh" else None
     try:
-        if layout.fmt == "xlsx":
+        if fmt == "xlsx":
             rows = _write_xlsx(tmp, layout, lang, pa.concat_tables(list(batches)), banner, end)
+        elif fmt == "parquet":
+            rows = _write_parquet(tmp, layout, lang, batches)
         else:
             rows = _write_csv(tmp, layout, lang, batches, banner)
         os.replace(tmp, path)
@@ -388,6 +407,30 @@ def _headers(layout: Layout, lang: str, columns: list[str]) -> list[str]:
 
 def _ordered(layout: Layout, table: pa.Table) -> pa.Table:
     return table.select([c for c in layout.zh_headers if c in table.column_names])
+
+
+# --------------------------------------------------------------------------------------------- Parquet
+
+
+def _write_parquet(tmp: Path, layout: Layout, lang: str, batches: Iterable[pa.Table]) -> int:
+    """The rows with their types (numbers, dates, text) and the file's headers, as a data platform
+    or an ERP's reporting database would export them."""
+    import pyarrow.parquet as pq
+
+    rows = 0
+    writer = None
+    try:
+        for batch in batches:
+            batch = _ordered(layout, batch)
+            batch = batch.rename_columns(_headers(layout, lang, batch.column_names))
+            if writer is None:
+                writer = pq.ParquetWriter(tmp, batch.schema, compression="zstd")
+            writer.write_table(batch)
+            rows += batch.num_rows
+    finally:
+        if writer is not None:
+            writer.close()
+    return rows
 
 
 # ------------------------------------------------------------------------------------------------- CSV

@@ -62,20 +62,22 @@ _CHUNK = 1 << 22
 # Python's str.strip() (and pyarrow's, which pandas uses) strips exactly these code points.
 _WS_HIGH = (0x85, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000)
 _MACROS = (
-    "create or replace temp macro _sf_ws(cp) as cp <= 32 or (cp >= 133 and (cp in ("
-    + ", ".join(map(str, _WS_HIGH))
-    + ") or cp between 8192 and 8202))",
+    # a CASE, not ORs: DuckDB evaluates every operand of an OR, a CASE stops at the first branch taken
+    "create or replace temp macro _sf_ws(cp) as case when cp <= 32 then true when cp < 133 then false "
+    "else cp in (" + ", ".join(map(str, _WS_HIGH)) + ") or cp between 8192 and 8202 end",
     # A plain cell: non-empty, no whitespace or control character at either end (str.strip() is a no-op).
     "create or replace temp macro _sf_plain(v) as not _sf_ws(ascii(v)) and not _sf_ws(ascii(v[-1]))",
 )
 
 
-_WS_CLASS = (
-    "[\\x00-\\x20\\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}]"
-)
-# Text cells joined by \x01: a match means some cell is empty or starts or ends with whitespace or
-# a control character (then every cell is checked on its own).
-_WS_EDGE = f"(?:^|\\x01)(?:{_WS_CLASS}|\\x01|$)|{_WS_CLASS}(?:\\x01|$)"
+def _edge_whitespace(cells: list[str]) -> str:
+    """True when a non-null cell is empty or starts or ends with whitespace or a control character
+    (what _sf_plain tells of each cell). Quick path first: when every first and last character is
+    printable ASCII (33..132), nothing else is looked at; a regex over the joined cells cost about 10x."""
+    codes = [f"ascii({c})" for c in cells] + [f"ascii({c}[-1])" for c in cells]
+    quick = f"least({', '.join(codes)}) >= 33 and greatest({', '.join(codes)}) < 133"
+    exact = " or ".join(f"coalesce(not _sf_plain({c}), false)" for c in cells)
+    return f"case when {quick} then false else {exact} end"
 
 
 class Declined(Exception):
@@ -107,9 +109,9 @@ def _ident(name: str) -> str:
 
 
 @functools.cache
-def total_label_regex() -> str:
-    """TOTAL_LABEL_PATTERN for text that has not been NFKC-normalised: every character also matches
-    its compatibility forms (full-width letters, ideographic space, ...), letters in either case."""
+def _compatibility_forms() -> dict[str, frozenset[str]]:
+    """Each character of the total words (and space, colon) -> the characters NFKC-normalising to it
+    or, lowercased, to it."""
     variants: dict[str, set[str]] = {}
     wanted = {c for word in _TOTAL_WORDS for c in word} | {" ", ":"}
     for cp in range(0x10000):
@@ -119,6 +121,34 @@ def total_label_regex() -> str:
         for target in {norm, norm.lower()}:
             if target in wanted:
                 variants.setdefault(target, set()).add(chr(cp))
+    return {k: frozenset(v) for k, v in variants.items()}
+
+
+@functools.cache
+def total_label_last_codes() -> tuple[int, ...]:
+    """Code points a cell matching total_label_regex() can end with: the last letter of a total word
+    in any of its forms and case, a colon, a space or a tab."""
+    forms = _compatibility_forms()
+    last = {word[-1] for word in _TOTAL_WORDS} | {":", " "}
+    chars = {c for x in last for c in forms.get(x, ()) | {x, x.upper()}} | {"\uff1a", "\t"}
+    return tuple(sorted(ord(c) for c in chars))
+
+
+def _maybe_total(cells: list[str]) -> str:
+    """False when no cell's last character can end a total label (then the regex need not run)."""
+    codes = ", ".join(map(str, total_label_last_codes()))
+    return " or ".join(
+        f"coalesce(case when ascii({c}[-1]) between 48 and 57 then false else ascii({c}[-1]) in ({codes}) end, "
+        "false)"
+        for c in cells
+    )
+
+
+@functools.cache
+def total_label_regex() -> str:
+    """TOTAL_LABEL_PATTERN for text that has not been NFKC-normalised: every character also matches
+    its compatibility forms (full-width letters, ideographic space, ...), letters in either case."""
+    variants = _compatibility_forms()
 
     def cls(char: str) -> str:
         chars = sorted(variants.get(char, set()) | {char} | ({char.upper()} if char.isascii() else set()))
@@ -320,11 +350,7 @@ class _Plan:
                 if role == "sku":
                     checks.append(f"coalesce(prefix(s.c{i}, '['), false) as _h{i}")
         if text_cols:
-            checks.append(
-                # 'x' first: a record whose text cells are all null joins to 'x', not to '' (which would match)
-                f"coalesce(regexp_matches(concat_ws(chr(1), 'x', {', '.join(text_cols)}), {_q(_WS_EDGE)}), false) "
-                "as _hws"
-            )
+            checks.append(f"{_edge_whitespace(text_cols)} as _hws")
         return checks
 
     def typed_suspects(self) -> list[str]:
@@ -367,6 +393,17 @@ class _Plan:
             return f"case when {self.fast(i)} then {expr} else f{i}.dt end" if i in self.fixes else expr
         return f"case when {self.fast(i)} then {c} else f{i}.val end" if i in self.fixes else c
 
+    def mapped_value(self, col: _Column) -> str:
+        """value() with accepted-value mapping and the column's default applied (line_no not filled)."""
+        expr = self.value(col)
+        if col.dtype not in (NUMBER, DATE):
+            if self.enum_maps.get(col.name):
+                whens = " ".join(f"when {_q(k)} then {_q(v)}" for k, v in self.enum_maps[col.name].items())
+                expr = f"case {expr} {whens} else {expr} end"
+            if col.default is not None:
+                expr = f"coalesce({expr}, {_q(col.default)})"
+        return expr
+
     def rows_sql(self, checks: bool = True) -> str:
         """CTEs src (the file) and rows: every record with its cleaned text t<i>, its line _row,
         whether it is blank or a total row (_keep: neither), and per canonical column its value
@@ -377,16 +414,7 @@ class _Plan:
         joins = "".join(f" left join _sf_fix{i} f{i} on f{i}.raw = s.c{i}" for i in sorted(self.fixes))
         values, flags = [], []
         for col in self.columns:
-            expr = self.value(col)
-            if col.dtype not in (NUMBER, DATE):
-                if self.enum_maps.get(col.name):
-                    whens = " ".join(
-                        f"when {_q(k)} then {_q(v)}" for k, v in self.enum_maps[col.name].items()
-                    )
-                    expr = f"case {expr} {whens} else {expr} end"
-                if col.default is not None:
-                    expr = f"coalesce({expr}, {_q(col.default)})"
-            values.append(f"{expr} as {_ident('v_' + col.name)}")
+            values.append(f"{self.mapped_value(col)} as {_ident('v_' + col.name)}")
             if col.dtype in (NUMBER, DATE):
                 if col.source is not None:
                     text = self.text(col.source)
@@ -417,7 +445,10 @@ class _Plan:
             joined = f"concat_ws(chr(1), {', '.join(ts[:3])})"
             in_joined = "(?:^|\\x01)(?:" + total_label_regex() + ")(?:\\x01|$)"  # one of the joined cells
             quick = f"regexp_matches({joined}, {_q(in_joined)})"
-            total = f"case when {first3} then {quick} else {general} end"
+            total = (
+                f"case when {first3} then (case when {_maybe_total(ts[:3])} then {quick} else false end) "
+                f"else {general} end"
+            )
         else:
             total = general
         if self.nothing_dropped and not checks:  # the load pass: no need to look for them again
@@ -855,7 +886,7 @@ def load_fast(conn: duckdb.DuckDBPyConnection, fast: FastFile, entry: wh.FileLog
     """Append the file's rows and its log entry in one transaction (as warehouse.load_rows does)."""
     plan = fast.plan
     kind = plan.kind
-    table = wh.raw_table(kind.name)
+    table, target = wh.raw_table(kind.name), wh.insert_target(conn, kind.name)
     had_rows = int(conn.execute(f"select count(*) from {table}").fetchall()[0][0])
     conn.execute("begin transaction")
     try:
@@ -868,22 +899,101 @@ def load_fast(conn: duckdb.DuckDBPyConnection, fast: FastFile, entry: wh.FileLog
         )
         body = _final_rows_sql(plan, for_load=True)
         conn.execute(
-            f"insert into {table} ({', '.join(columns + list(wh.LINEAGE_COLUMNS))}) "
+            f"insert into {target} ({', '.join(columns + list(wh.LINEAGE_COLUMNS))}) "
             f"with final as ({body}) {select}"
         )
-        superseded = 0
-        if had_rows:
-            keys = ", ".join(_ident(k) for k in kind.key)
-            superseded = conn.execute(
-                f"select count(*) from (select distinct {keys} from {table} where _load_id <> {load_id}) t "
-                f"semi join (select distinct {keys} from {table} where _load_id = {load_id}) i using ({keys})"
-            ).fetchall()[0][0]
-        wh._log(conn, load_id, wh.FileLogEntry(**{**entry.__dict__, "rows_superseded": int(superseded)}))
+        superseded = _superseded(conn, table, kind, load_id) if had_rows else 0
+        wh._log(conn, load_id, wh.FileLogEntry(**{**entry.__dict__, "rows_superseded": superseded}))
         conn.execute("commit")
     except BaseException:
         conn.execute("rollback")
         raise
-    return load_id, int(superseded)
+    return load_id, superseded
+
+
+def _superseded(conn: duckdb.DuckDBPyConnection, table: str, kind: ExtractKind, load_id: int) -> int:
+    """Keys of earlier loads that load ``load_id`` gives a new version of."""
+    keys = ", ".join(_ident(k) for k in kind.key)
+    return int(
+        conn.execute(
+            f"select count(*) from (select distinct {keys} from {table} where _load_id <> {load_id}) t "
+            f"semi join (select distinct {keys} from {table} where _load_id = {load_id}) i using ({keys})"
+        ).fetchall()[0][0]
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Parquet extracts loaded in place: validated where they are, read by raw.<kind> from the archive
+
+
+def in_place_reason(fast: FastFile) -> str | None:
+    """Why a validated file cannot be loaded in place (None: it can). In place, raw.<kind> reads the
+    archived file through one SQL expression per column, so that needs a Parquet file whose every cell
+    SQL maps by itself: no value parsed by the pandas path's parsers, no dropped blank or total record
+    (row numbers are record numbers), no line numbers to fill."""
+    plan = fast.plan
+    if plan is None or plan.source.path.suffix.lower() not in PARQUET_SUFFIXES:
+        return "not a Parquet file"
+    if plan.fixes or plan.source.python_text:
+        return "some values need the pandas path's parsers"
+    if not plan.nothing_dropped:
+        return "blank or total records are dropped"
+    if plan.fill_line_no:
+        return "line numbers are filled by position"
+    return None
+
+
+def in_place_sql(plan: _Plan, sha256: str, load_id: int, loaded_at: datetime) -> str:
+    """The file's rows as raw.<kind> has them (canonical columns, then lineage), reading the archived
+    file at wh.ARCHIVED_FILE (the path is put in when the view is built)."""
+    path = plan.source.path
+    relation = plan.source.relation.replace(
+        f"read_parquet({_q(str(path))}", f"read_parquet({wh.ARCHIVED_FILE}"
+    )
+    if wh.ARCHIVED_FILE not in relation:
+        raise ValueError(f"cannot place {path} in {relation[:200]}")
+    cols = [f"{plan.mapped_value(col)} as {_ident(col.name)}" for col in plan.columns]
+    cols += [
+        f"{_q(path.name)} as _source_file",
+        "null as _source_sheet",
+        f"s._rn + {plan.source.header_line} as _source_row",
+        f"{_q(sha256)} as _file_sha256",
+        f"{int(load_id)} as _load_id",
+        f"timestamp '{loaded_at.isoformat(sep=' ')}' as _loaded_at",
+    ]
+    return f"select {', '.join(cols)} from ({relation}) s"
+
+
+def load_in_place(
+    conn: duckdb.DuckDBPyConnection, fast: FastFile, entry: wh.FileLogEntry, archive: Path, archived: Path
+) -> tuple[int, int]:
+    """Register a validated Parquet file, already at ``archived`` under ``archive``, as a load: its log
+    entry, its row in raw._parquet_loads and raw.<kind> rebuilt to read it, in one transaction.
+    Nothing is copied: raw.<kind> reads the archived file."""
+    plan = fast.plan
+    kind = plan.kind
+    table = wh.raw_table(kind.name)
+    had_rows = int(conn.execute(f"select count(*) from {table}").fetchall()[0][0])
+    conn.execute("begin transaction")
+    try:
+        load_id = wh.next_load_id(conn)
+        sql = in_place_sql(plan, entry.sha256, load_id, datetime.now(UTC).replace(tzinfo=None))
+        conn.execute(
+            f"insert into {wh.PARQUET_LOADS} values (?, ?, ?, ?)",
+            [load_id, kind.name, str(archived.relative_to(archive)), sql],
+        )
+        wh.rebuild_raw_view(conn, kind, archive)
+        superseded = _superseded(conn, table, kind, load_id) if had_rows else 0
+        wh._log(
+            conn,
+            load_id,
+            wh.FileLogEntry(**{**entry.__dict__, "rows_superseded": superseded, "moved_to": str(archived)}),
+        )
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+    return load_id, superseded
 
 
 class FastSession:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -138,6 +138,16 @@ def _move(source: Path, target: Path) -> Path:
         os.replace(source, target)
     except OSError:  # another filesystem: copy, then remove the inbox copy
         shutil.move(str(source), str(target))
+    return target
+
+
+def _place_in_archive(source: Path, target: Path) -> Path:
+    """A second name for the inbox file in the archive (a hard link; a copy across file systems), so
+    that the file is in place before its load commits and still in the inbox if the load fails."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
     return target
 
 
@@ -269,12 +279,31 @@ def ingest_file(
             sheets=validation.sheet_names,
             message="; ".join([f"{validation.total_rows_dropped} total row(s) dropped", *notes]),
         )
-        if fast is not None:
+        in_place = False
+        if fast is not None and settings.parquet_load == "in_place":
+            reason = fastpath.in_place_reason(fast)
+            in_place = reason is None
+            if reason and path.suffix.lower() == ".parquet":
+                entry = replace(entry, message=entry.message + f"; copied into the warehouse: {reason}")
+        if in_place:
+            entry = replace(
+                entry, message=entry.message + "; loaded in place (raw rows read from the archive)"
+            )
+            target = _place_in_archive(path, _free_destination(archive_dir, path.name, sha))
+            try:
+                load_id, superseded = fastpath.load_in_place(conn, fast, entry, settings.archive, target)
+            except BaseException:
+                target.unlink()  # the inbox file is still there: the archived link was only ours
+                raise
+        elif fast is not None:
             load_id, superseded = fastpath.load_fast(conn, fast, entry)
         else:
             load_id, superseded = wh.load_rows(conn, kind, validation.rows, entry)
-    target = _move(path, _free_destination(archive_dir, path.name, sha))
-    wh.set_moved_to(conn, load_id, str(target))
+    if in_place:  # committed: the archived link is the file now
+        path.unlink()
+    else:
+        target = _move(path, _free_destination(archive_dir, path.name, sha))
+        wh.set_moved_to(conn, load_id, str(target))
     return FileOutcome(
         path.name,
         kind.name,
@@ -304,6 +333,8 @@ def ingest_kind(
 ) -> IngestResult:
     """Load every inbox file of one kind, oldest first; then quarantine unrecognisable files."""
     wh.ensure_raw_schema(conn)
+    # Parquet files loaded in place: raw.<kind> reads them where STOCKFLOW_ARCHIVE is now
+    wh.rebuild_raw_view(conn, KINDS[kind], settings.archive)
     result = IngestResult(kind)
     for path in list_inbox(settings.inbox):
         detection = classify(path, header_map)

@@ -61,6 +61,7 @@ class Settings:
     export_lang: str = "zh"
     simulation_days: int = 180
     duckdb_memory_limit: str = "6GB"
+    parquet_load: str = "in_place"
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -96,6 +97,7 @@ class Settings:
             export_lang=_choice(env, "STOCKFLOW_EXPORT_LANG", ("zh", "en"), "zh"),
             simulation_days=int(_number(env, "STOCKFLOW_SIMULATION_DAYS", 180)),
             duckdb_memory_limit=env.get("STOCKFLOW_DUCKDB_MEMORY_LIMIT") or "6GB",
+            parquet_load=_choice(env, "STOCKFLOW_PARQUET_LOAD", ("in_place", "copy"), "in_place"),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -124,6 +126,7 @@ class Settings:
             "STOCKFLOW_EXPORT_LANG": self.export_lang,
             "STOCKFLOW_SIMULATION_DAYS": self.simulation_days,
             "STOCKFLOW_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
+            "STOCKFLOW_PARQUET_LOAD": self.parquet_load,
         }
         return {k: str(v) for k, v in values.items()}
 
@@ -204,5 +207,11 @@ SETTINGS_DOC: list[tuple[str, str, str]] = [
         "STOCKFLOW_DUCKDB_MEMORY_LIMIT",
         "6GB",
         "DuckDB's memory limit in dbt builds; above it joins and windows spill to disk next to the warehouse.",
+    ),
+    (
+        "STOCKFLOW_PARQUET_LOAD",
+        "in_place",
+        "in_place: a Parquet extract is validated where it is and raw.<kind> reads it from the archive "
+        "(nothing copied); copy: its rows are copied into the warehouse like a CSV's.",
     ),
 ]

@@ -122,16 +122,106 @@ create table if not exists forecast.sku_demand_forecasts (
 """
 
 
+# Parquet extracts loaded in place (pipelines/fastpath.py, load_in_place): the rows stay in the archived
+# file and raw.<kind> becomes a view over the rows stored in the warehouse plus one branch per such file.
+PARQUET_LOADS = f"{RAW_SCHEMA}._parquet_loads"
+PARQUET_LOADS_DDL = f"""
+create table if not exists {PARQUET_LOADS} (
+  load_id bigint,          -- raw._files.load_id of the load
+  kind varchar,
+  archived_file varchar,   -- the file's path relative to STOCKFLOW_ARCHIVE
+  select_sql varchar       -- its rows as raw.<kind> has them; {{archived_file}} stands for the file's path
+)
+"""
+ARCHIVED_FILE = "{archived_file}"
+
+
+class ArchiveMissingError(RuntimeError):
+    """An archived Parquet file that a raw view reads is not where STOCKFLOW_ARCHIVE says."""
+
+
 def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
     """Create the tables Python writes if missing (idempotent): every raw table, the file log and
     the forecasts table."""
     conn.execute(f"create schema if not exists {RAW_SCHEMA}")
     conn.execute(FILES_DDL)
+    conn.execute(PARQUET_LOADS_DDL)
     conn.execute("create sequence if not exists raw._load_ids start 1")
     for kind in KINDS.values():
         conn.execute(raw_table_ddl(kind))
     conn.execute("create schema if not exists forecast")
     conn.execute(FORECASTS_DDL)
+
+
+def stored_table(kind: str) -> str:
+    """Where a kind's rows read from CSV and Excel (and Parquet loaded by copy) are kept once raw.<kind>
+    has become a view: raw._<kind>_stored."""
+    return f"{RAW_SCHEMA}._{kind}_stored"
+
+
+def _is_view(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, name = table.split(".")
+    rows = conn.execute(
+        "select table_type from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchall()
+    return bool(rows) and rows[0][0] == "VIEW"
+
+
+def insert_target(conn: duckdb.DuckDBPyConnection, kind: str) -> str:
+    """The table new copied rows of a kind go into: raw.<kind>, or raw._<kind>_stored when raw.<kind>
+    is a view (a Parquet file of that kind was loaded in place)."""
+    table = raw_table(kind)
+    return stored_table(kind) if _is_view(conn, table) else table
+
+
+def _column_casts(kind: ExtractKind) -> list[str]:
+    cols = [f'cast("{c.name}" as {_SQL_TYPES.get(c.dtype, "VARCHAR")}) as "{c.name}"' for c in kind.columns]
+    return cols + [f"cast({name} as {sqltype}) as {name}" for name, sqltype in LINEAGE_COLUMNS.items()]
+
+
+def rebuild_raw_view(conn: duckdb.DuckDBPyConnection, kind: ExtractKind, archive: Path) -> int:
+    """Make raw.<kind> read every Parquet file of that kind loaded in place, at its place under
+    ``archive`` (STOCKFLOW_ARCHIVE), plus the rows stored in the warehouse; returns the number of files.
+
+    Nothing changes for a kind without such loads (raw.<kind> stays a table). The first time, the table
+    is renamed raw._<kind>_stored and raw.<kind> becomes a view with the same columns. Raises
+    ArchiveMissingError when a file is not under ``archive`` (the view is left as it was)."""
+    loads = conn.execute(
+        f"select load_id, archived_file, select_sql from {PARQUET_LOADS} where kind = ? order by load_id",
+        [kind.name],
+    ).fetchall()
+    if not loads:
+        return 0
+    archive = Path(archive)
+    missing = [(load_id, rel) for load_id, rel, _ in loads if not (archive / rel).is_file()]
+    if missing:
+        listed = ", ".join(f"{rel} (load {load_id})" for load_id, rel in missing[:5])
+        raise ArchiveMissingError(
+            f"raw.{kind.name} reads {len(missing)} archived Parquet file(s) that are not under {archive}: "
+            f"{listed}. Their rows are kept in those files, not in the warehouse: if the archive folder "
+            "moved, set STOCKFLOW_ARCHIVE to where it is now and run again."
+        )
+    table, stored = raw_table(kind.name), stored_table(kind.name)
+    if not _is_view(conn, table):
+        conn.execute(f"alter table {table} rename to _{kind.name}_stored")
+    casts = ", ".join(_column_casts(kind))
+    branches = [f"select {casts} from {stored}"]
+    for _, rel, select_sql in loads:
+        path = "'" + str(archive / rel).replace("'", "''") + "'"
+        branches.append(f"select {casts} from ({select_sql.replace(ARCHIVED_FILE, path)})")
+    conn.execute(f"create or replace view {table} as\n" + "\nunion all\n".join(branches))
+    conn.execute(
+        f"comment on view {table} is "
+        + "'"
+        + (
+            f"{kind.description} The rows of {stored} (CSV and Excel extracts) and of {len(loads)} Parquet "
+            f"extract(s) loaded in place, read from the archive ({archive}); {PARQUET_LOADS} lists them, "
+            "by path relative to STOCKFLOW_ARCHIVE."
+        ).replace("'", "''")
+        + "'"
+    )
+    return len(loads)
 
 
 def is_loaded(conn: duckdb.DuckDBPyConnection, sha256: str) -> bool:
@@ -202,7 +292,7 @@ def load_rows(
     `rows` holds the canonical columns plus _source_file, _source_sheet and _source_row.
     Returns (load_id, rows superseded: earlier rows with the same natural key).
     """
-    table = raw_table(kind.name)
+    table, target = raw_table(kind.name), insert_target(conn, kind.name)
     conn.execute("begin transaction")
     try:
         load_id = next_load_id(conn)
@@ -217,7 +307,7 @@ def load_rows(
         ).fetchall()[0][0]
         columns = kind.column_names + list(LINEAGE_COLUMNS)
         col_list = ", ".join(f'"{c}"' for c in columns)
-        conn.execute(f"insert into {table} ({col_list}) select {col_list} from _incoming")
+        conn.execute(f"insert into {target} ({col_list}) select {col_list} from _incoming")
         conn.unregister("_incoming")
         _log(conn, load_id, FileLogEntry(**{**entry.__dict__, "rows_superseded": int(superseded)}))
         conn.execute("commit")

@@ -151,6 +151,7 @@ def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
             args.results_dir,
             peers=peers,
             scale_override=override,
+            extract_format=args.extract_format,
         )
     except FileExistsError as exc:
         print(f"stockflow bench: {exc}", file=sys.stderr)
@@ -258,6 +259,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--peers",
         help="comma-separated forecast peers to run (default all; '' for none): "
         "stockflow,seasonal_naive,ADIDA,CrostonClassic,CrostonSBA,CrostonOptimized,TSB,IMAPA,mlforecast_lgbm",
+    )
+    bench.add_argument(
+        "--extract-format",
+        choices=["csv", "parquet"],
+        default="csv",
+        help="how the demo company's large extracts are written: csv (default) or parquet (read in place; "
+        "results in <date>-<scale>-parquet.json)",
     )
     bench.add_argument(
         "--workdir",

@@ -445,7 +445,8 @@ def results_markdown(doc: dict[str, Any]) -> str:
     cfg = doc["config"]
     head = (
         f"### Stockflow bench, scale {doc['scale']}: {cfg.get('skus'):,} SKUs x {cfg.get('warehouses')} "
-        f"warehouses x {cfg.get('days'):,} days ({doc['started_at'][:10]}, {doc['machine'].get('cpus')} cores)"
+        f"warehouses x {cfg.get('days'):,} days, {cfg.get('extract_format', 'csv')} extracts "
+        f"({doc['started_at'][:10]}, {doc['machine'].get('cpus')} cores)"
     )
     parts = [head, "", stages_markdown(doc["stages"])]
     if doc["sql_floor"]:

@@ -237,7 +237,12 @@ def run_benchmark(
     echo: Callable[[str], None] = print,
     peers: tuple[str, ...] = stages.PEERS,
     scale_override: Scale | None = None,
+    extract_format: str = "csv",
 ) -> dict[str, Any]:
+    """``extract_format`` "parquet" has the generator write the large extracts as Parquet (the ingest
+    reads them in place); the results file is then <date>-<scale>-parquet.json."""
+    if extract_format not in ("csv", "parquet"):
+        raise ValueError(f"extract_format must be 'csv' or 'parquet', not {extract_format!r}")
     if scale not in SCALES and scale_override is None:
         raise ValueError(f"scale must be one of {', '.join(SCALES)}, not {scale!r}")
     sc = scale_override or SCALES[scale]
@@ -248,11 +253,17 @@ def run_benchmark(
     prepare_workdir(workdir)
     home, holdback, holdout = workdir / "home", workdir / "next_day", workdir / "holdout"
     started = datetime.now(UTC)
-    out_path = Path(results_dir) / f"{started:%Y-%m-%d}-{scale}.json"
+    suffix = "" if extract_format == "csv" else f"-{extract_format}"
+    out_path = Path(results_dir) / f"{started:%Y-%m-%d}-{scale}{suffix}.json"
     doc: dict[str, Any] = {
         "schema": SCHEMA,
         "scale": scale,
-        "config": {**asdict(sc), "end_date": END_DATE, "workdir": str(workdir)},
+        "config": {
+            **asdict(sc),
+            "end_date": END_DATE,
+            "extract_format": extract_format,
+            "workdir": str(workdir),
+        },
         "machine": machine_info(),
         "code": code_version(),
         "settings": {
@@ -275,7 +286,8 @@ def run_benchmark(
         write_results(doc, out_path)
 
     echo(
-        f"[bench] scale {scale}: {sc.skus:,} SKUs x {sc.warehouses} warehouses x {sc.days:,} days; workdir {workdir}"
+        f"[bench] scale {scale}: {sc.skus:,} SKUs x {sc.warehouses} warehouses x {sc.days:,} days, "
+        f"{extract_format} extracts; workdir {workdir}"
     )
     echo(f"[bench] results -> {out_path}")
     step_line = r"- STEP_(START|SUCCESS|FAILURE) - .*?step \"([^\"]+)\"(?: in ([\d.]+\s*\w+))?"
@@ -291,6 +303,7 @@ def run_benchmark(
             sc.seed,
             END_DATE,
             str(holdback),
+            extract_format,
         )
         stats = gen.detail.get("generator_stats", {})
         doc["data"]["zero_demand_share_generator"] = stats.get("zero_demand_share")

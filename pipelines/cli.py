@@ -146,7 +146,9 @@ def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     workdir = args.workdir or (settings.home / "bench" / args.scale)
     try:
         doc = run_benchmark(
-            args.scale if override is None else f"{args.scale}-custom",
+            args.scale
+            if override is None
+            else f"{args.scale}-{override.skus}x{override.warehouses}x{override.days}",
             workdir,
             args.results_dir,
             peers=peers,
@@ -252,7 +254,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="small: 2,000 SKUs x 3 "
         "warehouses x 3 years; m5: 3,049 SKUs x 10 warehouses x 1,941 days (default small)",
     )
-    bench.add_argument("--skus", type=int, help="override the scale's SKUs (results named <scale>-custom)")
+    bench.add_argument(
+        "--skus",
+        type=int,
+        help="override the scale's SKUs (results named <scale>-<skus>x<warehouses>x<days>)",
+    )
     bench.add_argument("--warehouses", type=int, help="override the scale's warehouses")
     bench.add_argument("--days", type=int, help="override the scale's days of history")
     bench.add_argument(

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from pipelines import warehouse
@@ -43,21 +44,7 @@ def demand_history(conn: duckdb.DuckDBPyConnection, horizon_days: int, history_d
     origin = conn.execute("select max(date_day) from marts.fct_sku_daily_demand").fetchall()[0][0]
     if origin is None:
         raise ValueError("marts.fct_sku_daily_demand is empty: no sales history to forecast from")
-    history = conn.execute(
-        """
-        select d.sku, d.warehouse_id, d.date_day as date, d.ordered_qty as qty,
-               d.avg_unit_price as price, cast(d.is_on_promotion as integer) as is_on_promotion,
-               coalesce(d.max_discount_pct, 0) as discount_pct, coalesce(s.category, 'uncategorised') as category
-        from marts.fct_sku_daily_demand d
-        left join marts.dim_skus s on s.sku = d.sku
-        where d.date_day > ? - cast(? as integer) and d.is_active
-        order by 1, 2, 3
-        """,
-        [origin, history_days],
-    ).df()
-    # Prices exist only on days with sales, which would reveal those days to the model: carry them forward.
-    history["price"] = history.groupby(["sku", "warehouse_id"])["price"].ffill()
-    history["price"] = history["price"].fillna(history.groupby("sku")["price"].transform("median"))
+    history = _read_history(conn, origin, history_days)
     future = conn.execute(
         """
         with days as (
@@ -80,6 +67,128 @@ def demand_history(conn: duckdb.DuckDBPyConnection, horizon_days: int, history_d
         "select sku, coalesce(abc_class, 'C') || coalesce(xyz_class, 'Z') as segment from marts.dim_skus"
     ).df()
     return DemandHistory(history, future, segments, pd.Timestamp(origin))
+
+
+# One row per active SKU x warehouse in the window, numbered in (sku, warehouse_id) order; the long read
+# below refers to series by that number, so no text is read per day (see docs/forecasting.md, Memory).
+_SERIES = """
+    select sku, warehouse_id, (row_number() over (order by sku, warehouse_id) - 1)::integer as sid
+    from (
+        select distinct sku, warehouse_id from marts.fct_sku_daily_demand
+        where date_day > ? - cast(? as integer) and is_active
+    )
+"""
+_READ_BATCH_ROWS = 1 << 20
+
+
+def _code_dtype(levels: int) -> type:
+    return np.int8 if levels < 2**7 else np.int16 if levels < 2**15 else np.int32
+
+
+def _read_history(conn: duckdb.DuckDBPyConnection, origin, history_days: int) -> pd.DataFrame:
+    """The long history frame, ordered by sku, warehouse_id and date, with ``sku``, ``warehouse_id`` and
+    ``category`` as pandas categoricals (integer codes): at M5 scale (19M rows) text columns of Python or
+    Arrow strings, and DuckDB's materialised copy of them, were most of the forecast step's peak memory.
+    Rows are streamed in Arrow batches into preallocated arrays and sorted in numpy."""
+    window = [origin, history_days]
+    series = conn.execute(
+        f"""
+        select s.sid, s.sku, s.warehouse_id, coalesce(k.category, 'uncategorised') as category
+        from ({_SERIES}) s left join marts.dim_skus k on k.sku = s.sku
+        order by s.sid
+        """,
+        window,
+    ).df()
+    if series["sid"].duplicated().any():
+        raise ValueError("marts.dim_skus has duplicate SKUs: cannot give each series one category")
+    n = conn.execute(
+        "select count(*) from marts.fct_sku_daily_demand where date_day > ? - cast(? as integer) and is_active",
+        window,
+    ).fetchall()[0][0]
+    cols = {
+        "sid": np.empty(n, np.int32),
+        "day": np.empty(n, np.int32),  # days before the origin
+        "qty": np.empty(n, np.float64),
+        "price": np.empty(n, np.float64),
+        "is_on_promotion": np.empty(n, np.int32),
+        "discount_pct": np.empty(n, np.float64),
+    }
+    _stream_into(conn, cols, window, origin)
+    sid = cols.pop("sid")
+    day = cols.pop("day")
+    # DuckDB streams the rows in no particular order (an ORDER BY would hold all of them in DuckDB):
+    # sort by series and date here, one column at a time
+    key = sid.astype(np.int64) * (history_days + 1) + (day - (day.min() if n else 0))
+    if (np.diff(key) < 0).any():
+        order = np.argsort(key)
+        del key
+        for arr in (sid, day, *cols.values()):
+            arr[:] = arr[order]
+        del order
+    else:
+        del key
+    sku_codes, sku_levels = pd.factorize(series["sku"], sort=True)
+    wh_codes, wh_levels = pd.factorize(series["warehouse_id"], sort=True)
+    cat_codes, cat_levels = pd.factorize(series["category"], sort=True)
+    row_sku = sku_codes.astype(_code_dtype(len(sku_levels)))[sid]
+    # Prices exist only on days with sales, which would reveal those days to the model: carry them forward
+    # within the series, then fill a series' leading gap with its SKU's median price. A SKU's rows are
+    # contiguous, so this runs over chunks of whole SKUs (same result, chunk-sized temporaries).
+    price = cols["price"]
+    sku_starts = np.flatnonzero(row_sku[1:] != row_sku[:-1]) + 1
+    last_start = (
+        np.searchsorted(sku_starts, np.arange(_READ_BATCH_ROWS, n, _READ_BATCH_ROWS), side="right") - 1
+    )
+    cuts = sku_starts[np.unique(last_start[last_start >= 0])]
+    for a, b in zip([0, *cuts.tolist()], [*cuts.tolist(), n], strict=True):
+        part = pd.Series(price[a:b]).groupby(sid[a:b], sort=False).ffill()
+        median = part.groupby(row_sku[a:b], sort=False).transform("median")
+        price[a:b] = part.fillna(median).to_numpy()
+    del sku_starts, last_start, cuts
+    date = (np.datetime64(pd.Timestamp(origin).date(), "D") + day).astype("datetime64[us]")
+    del day
+    frame = {
+        "sku": pd.Categorical.from_codes(row_sku, categories=sku_levels),
+        "warehouse_id": pd.Categorical.from_codes(
+            wh_codes.astype(_code_dtype(len(wh_levels)))[sid], categories=wh_levels
+        ),
+        "date": date,
+        "qty": cols["qty"],
+        "price": cols["price"],
+        "is_on_promotion": cols["is_on_promotion"],
+        "discount_pct": cols["discount_pct"],
+        "category": pd.Categorical.from_codes(
+            cat_codes.astype(_code_dtype(len(cat_levels)))[sid], categories=cat_levels
+        ),
+    }
+    return pd.DataFrame(frame, copy=False)
+
+
+def _stream_into(conn: duckdb.DuckDBPyConnection, cols: dict[str, np.ndarray], window: list, origin) -> None:
+    """Rows of the history window (no particular order) into the preallocated ``cols``."""
+    n = len(cols["sid"])
+    reader = conn.sql(
+        f"""
+        with series as ({_SERIES})
+        select s.sid, cast(d.date_day - cast(? as date) as integer) as day, d.ordered_qty as qty,
+               d.avg_unit_price as price, cast(d.is_on_promotion as integer) as is_on_promotion,
+               coalesce(d.max_discount_pct, 0) as discount_pct
+        from marts.fct_sku_daily_demand d join series s using (sku, warehouse_id)
+        where d.date_day > ? - cast(? as integer) and d.is_active
+        """,
+        params=[*window, origin, *window],
+    ).to_arrow_reader(_READ_BATCH_ROWS)
+    at = 0
+    for batch in reader:
+        k = batch.num_rows
+        for name, out in cols.items():
+            column = batch.column(name)
+            if column.null_count and out.dtype.kind == "i":
+                raise ValueError(f"marts.fct_sku_daily_demand has nulls in the column read as {name}")
+            out[at : at + k] = column.to_numpy(zero_copy_only=False)
+        at += k
+    if at != n:
+        raise RuntimeError(f"fct_sku_daily_demand changed while it was read ({at} rows, expected {n})")
 
 
 def save_forecasts(

@@ -22,6 +22,7 @@ the features the period's value is imputed by the in-stock mean of the periods b
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -36,6 +37,9 @@ DATE_COL, TARGET_COL, STOCKOUT_COL = "date", "qty", "is_stockout"
 SPRING_FESTIVAL = "Chinese New Year (Spring Festival)"
 PATTERNS = ("smooth", "erratic", "intermittent", "lumpy", "zero")
 ADI_CUT, CV2_CUT = 1.32, 0.49  # Syntetos-Boylan-Croston
+# Panel rows per batch of series when features are computed (Panel.batches): bounds the temporary
+# arrays (about 15 of this many float64 values) whatever the number of series
+BATCH_ROWS = 1 << 21
 
 
 # --------------------------------------------------------------------------------------- panel
@@ -64,6 +68,8 @@ class Panel:
     step_days: int
     integer: bool  # every observed demand is a whole number
     _cs: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    # a batch of series (``Panel.batches``): the whole panel's cumulative sums where the batch starts
+    _cs_start: dict[str, float] = field(default_factory=dict, repr=False)
 
     @property
     def n_series(self) -> int:
@@ -78,10 +84,51 @@ class Panel:
         return self.origin + pd.to_timedelta(np.asarray(t) * self.step_days, unit="D")
 
     def cumsum(self, name: str, values: np.ndarray) -> np.ndarray:
-        """Cached cumulative sum with a leading zero: sum of values[a..b] = C[b + 1] - C[a]."""
+        """Cached cumulative sum with a leading zero: sum of values[a..b] = C[b + 1] - C[a].
+
+        In a batch of series the sum starts from the whole panel's at the batch's first row, so every
+        value is the one the whole panel would give, bit for bit (the additions are the same, in order)."""
         if name not in self._cs:
-            self._cs[name] = np.concatenate([[0.0], np.cumsum(values, dtype=np.float64)])
+            start = self._cs_start.get(name, 0.0)
+            self._cs[name] = np.cumsum(np.concatenate([[start], values]), dtype=np.float64)
         return self._cs[name]
+
+    def subset(self, s0: int, s1: int) -> Panel:
+        """Series ``s0 .. s1 - 1`` as a panel of their own (views of this panel's rows)."""
+        r0, r1 = int(self.offset[s0]), int(self.offset[s1 - 1] + self.length[s1 - 1])
+        return Panel(
+            keys=self.keys,  # static features index the whole panel's keys; not used per batch
+            sid=self.sid[r0:r1] - s0,
+            t=self.t[r0:r1],
+            y=self.y[r0:r1],
+            y_feat=self.y_feat[r0:r1],
+            offset=self.offset[s0:s1] - r0,
+            length=self.length[s0:s1],
+            drivers={k: v[r0:r1] for k, v in self.drivers.items()},
+            static_cols=self.static_cols,
+            price_col=self.price_col,
+            origin=self.origin,
+            step_days=self.step_days,
+            integer=self.integer,
+        )
+
+    def batches(self, max_rows: int = BATCH_ROWS) -> Iterator[tuple[Panel, int, int]]:
+        """Consecutive batches of whole series of about ``max_rows`` rows: ``(batch, first row, end row)``.
+
+        Features computed batch by batch equal the whole panel's (cumulative sums carry over from one
+        batch to the next), while the temporary arrays stay the size of a batch, not of the panel."""
+        starts = np.flatnonzero(np.diff(self.offset // max(max_rows, 1)) != 0) + 1
+        bounds = [0, *starts.tolist(), self.n_series]
+        carry: dict[str, float] = {}
+        for s0, s1 in zip(bounds[:-1], bounds[1:], strict=False):
+            if s1 <= s0:
+                continue
+            sub = self.subset(s0, s1)
+            sub._cs_start = carry
+            for name, values in cumulative_inputs(sub).items():
+                sub.cumsum(name, values)
+            yield sub, int(self.offset[s0]), int(self.offset[s1 - 1] + self.length[s1 - 1])
+            carry = {name: float(c[-1]) for name, c in sub._cs.items()}
 
 
 def driver_columns(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
@@ -114,73 +161,159 @@ def period_index(dates: pd.Series, origin: pd.Timestamp, step_days: int) -> np.n
     return np.floor_divide(days, step_days).astype(np.int64)
 
 
+def _day_offsets(history: pd.DataFrame, origin: pd.Timestamp | None) -> tuple[np.ndarray, pd.Timestamp]:
+    """Days of each row from the origin (0 = origin day, negative before) and the origin, which
+    defaults to the latest date. Tz-naive dates take a numpy path without pandas temporaries."""
+    dates = history[DATE_COL]
+    if not pd.api.types.is_datetime64_any_dtype(dates.dtype):
+        dates = pd.to_datetime(dates)
+    if getattr(dates.dt, "tz", None) is not None:
+        dates = dates.dt.normalize()
+        origin = dates.max() if origin is None else pd.Timestamp(origin).normalize()
+        return (dates - origin).dt.days.to_numpy(dtype=np.int64), origin
+    unit = np.datetime_data(dates.dtype)[0]
+    day = dates.to_numpy().astype("datetime64[D]")  # midnight of each date (normalize)
+    origin = pd.Timestamp(day.max()).as_unit(unit) if origin is None else pd.Timestamp(origin).normalize()
+    day = (day - np.datetime64(origin.date(), "D")).astype(np.int64)
+    return day, origin
+
+
+def _series_ids(history: pd.DataFrame, rows: np.ndarray | None) -> tuple[np.ndarray, int]:
+    """Series number of each (selected) row, numbered in sorted (sku, warehouse_id) order like a
+    ``groupby(sort=True, dropna=False)`` (missing keys last), and the number of series."""
+    key: np.ndarray | None = None
+    for col in ID_COLS:
+        values = history[col] if rows is None else history[col].iloc[rows]
+        codes, uniques = pd.factorize(values, sort=True)
+        width = len(uniques) + 1
+        codes[codes < 0] = len(uniques)  # missing key: after every value
+        key = codes if key is None else key * width + codes
+        del codes
+    assert key is not None
+    top = int(key.max()) + 1 if key.size else 0
+    if top <= max(4 * key.size, 1 << 20):  # dense key space: count instead of sorting
+        present = np.bincount(key, minlength=top) > 0
+        number = np.cumsum(present, dtype=np.int64) - 1
+        n_series = int(present.sum())
+        sid = number.astype(np.int32 if n_series < 2**31 else np.int64)[key]
+    else:
+        uniq, inverse = np.unique(key, return_inverse=True)
+        n_series = len(uniq)
+        sid = inverse.astype(np.int32 if n_series < 2**31 else np.int64)
+    return sid, n_series
+
+
+def _all_close_to_integers(values: np.ndarray, chunk: int = 1 << 20) -> bool:
+    """``np.allclose(values, np.round(values))``, chunk by chunk (no copies of the whole array)."""
+    return all(
+        np.allclose(part, np.round(part))
+        for part in (values[i : i + chunk] for i in range(0, len(values), chunk))
+    )
+
+
 def build_panel(history: pd.DataFrame, rc: ResolvedConfig, origin: pd.Timestamp | None = None) -> Panel:
     """Dense panel of every series from its first observation (or ``max_history`` periods before the
-    origin) to the origin. The origin defaults to the latest date in ``history``."""
-    validate_history(history)
-    dates = pd.to_datetime(history[DATE_COL]).dt.normalize()
-    origin = dates.max() if origin is None else pd.Timestamp(origin).normalize()
-    keep = (dates <= origin).to_numpy()
-    hist = history.loc[keep]
-    dates = dates[keep]
-    t_obs = period_index(dates, origin, rc.step_days)
-    in_window = t_obs > -rc.max_history
-    drivers, static = driver_columns(hist)
+    origin) to the origin. The origin defaults to the latest date in ``history``.
 
-    grouped = hist.groupby(list(ID_COLS), sort=True, observed=True, dropna=False)
-    sid_all = grouped.ngroup().to_numpy()
-    keys = (
-        grouped[list(static)].last().reset_index() if static else grouped.size().reset_index()[list(ID_COLS)]
-    )
-    n_series = len(keys)
+    Memory: besides the panel itself (about 40 bytes per series-period: int32 series and period,
+    float64 demand and drivers), temporaries are a few arrays of one value per history row; the
+    history frame is never copied."""
+    validate_history(history)
+    days, origin = _day_offsets(history, origin)
+    keep = days <= 0
+    rows = None if keep.all() else np.flatnonzero(keep)  # history rows at or before the origin
+    del keep
+    if rows is not None:
+        days = days[rows]
+    t_obs = np.floor_divide(days, rc.step_days) if rc.step_days != 1 else days
+    del days
+    drivers, static = driver_columns(history)
+
+    sid_all, n_series = _series_ids(history, rows)
+    if static:
+        part = history[list(static)] if rows is None else history[list(static)].iloc[rows]
+        keys = part.groupby(sid_all, sort=True).last().reset_index(drop=True)
+        del part
+    else:
+        keys = None
+    first_row = pd.Series(sid_all).drop_duplicates()  # first history row of each series
+    at = np.empty(n_series, dtype=np.int64)
+    at[first_row.to_numpy()] = first_row.index.to_numpy()
+    if rows is not None:
+        at = rows[at]
+    id_keys = history[list(ID_COLS)].iloc[at].reset_index(drop=True)
+    keys = id_keys if keys is None else pd.concat([id_keys, keys], axis=1)
+    del first_row, at
+
     # a series whose every row is older than max_history still starts max_history periods back
     first_t = np.full(n_series, 0, dtype=np.int64)
     np.minimum.at(first_t, sid_all, np.maximum(t_obs, -rc.max_history + 1))
-    sid_obs, t_obs = sid_all[in_window], t_obs[in_window]
-    obs = hist.loc[in_window]
+    in_window = t_obs > -rc.max_history
+    if not in_window.all():
+        sel = np.flatnonzero(in_window)
+        sid_all, t_obs = sid_all[sel], t_obs[sel]
+        rows = sel if rows is None else rows[sel]
+        del sel
+    del in_window
+
+    def column(name: str) -> pd.Series:
+        return history[name] if rows is None else history[name].iloc[rows]
 
     length = -first_t + 1
     offset = np.concatenate([[0], np.cumsum(length)[:-1]]).astype(np.int64)
     n = int(length.sum())
-    sid = np.repeat(np.arange(n_series), length)
-    t = first_t[sid] + (np.arange(n) - offset[sid])
-    row = offset[sid_obs] + (t_obs - first_t[sid_obs])
+    idx_dtype = np.int32 if n < 2**31 else np.int64
+    sid = np.repeat(np.arange(n_series, dtype=idx_dtype), length)
+    step = np.ones(n, dtype=idx_dtype)  # period of each row: first_t .. 0 within each series
+    step[offset] = first_t  # the first row of a series restarts the count
+    t = np.cumsum(step, dtype=idx_dtype)
+    del step
+    row = offset[sid_all]
+    row -= first_t[sid_all]
+    row += t_obs
+    del sid_all, t_obs
 
-    qty = pd.to_numeric(obs[TARGET_COL], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    qty = pd.to_numeric(column(TARGET_COL), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     qty = np.clip(qty, 0.0, None)  # returns are not negative demand
     y = np.full(n, 0.0 if rc.base.missing_as_zero else np.nan)
     # several rows for the same period (duplicates, or days of a week): add them up
-    filled = np.zeros(n, dtype=np.int64)
-    np.add.at(filled, row, 1)
-    if (filled > 1).any():
+    filled = np.bincount(row, minlength=n)
+    duplicates = bool((filled > 1).any())
+    if duplicates:
         sums = np.zeros(n)
         np.add.at(sums, row, np.nan_to_num(qty))
         nan_rows = np.zeros(n, dtype=bool)
         nan_rows[row[np.isnan(qty)]] = True
         y[filled > 0] = sums[filled > 0]
         y[nan_rows] = np.nan
+        del sums, nan_rows
     else:
+        del filled
         y[row] = qty
-    if STOCKOUT_COL in obs.columns:
-        so = obs[STOCKOUT_COL].fillna(False).astype(bool).to_numpy()
+    del qty
+    if STOCKOUT_COL in history.columns:
+        so = column(STOCKOUT_COL).fillna(False).astype(bool).to_numpy()
         y[row[so]] = np.nan
+        del so
 
     drv: dict[str, np.ndarray] = {}
     for col in drivers:
-        vals = pd.to_numeric(obs[col], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-        dense = np.full(n, np.nan)
-        if (filled > 1).any():
+        vals = pd.to_numeric(column(col), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        if duplicates:
             s, c = np.zeros(n), np.zeros(n)
             ok = ~np.isnan(vals)
             np.add.at(s, row[ok], vals[ok])
             np.add.at(c, row[ok], 1)
             dense = np.where(c > 0, s / np.maximum(c, 1), np.nan)
+            del s, c, ok
         else:
+            dense = np.full(n, np.nan)
             dense[row] = vals
-        drv[col] = fill_within_series(dense, sid, offset)
+        del vals
+        drv[col] = fill_within_series(dense, sid, offset, out=dense)
+    del row
     price_col = next((c for c in drivers if "price" in c.lower()), None)
 
-    valid = y[~np.isnan(y)]
     panel = Panel(
         keys=keys,
         sid=sid,
@@ -194,23 +327,40 @@ def build_panel(history: pd.DataFrame, rc: ResolvedConfig, origin: pd.Timestamp 
         price_col=price_col,
         origin=origin,
         step_days=rc.step_days,
-        integer=bool(np.allclose(valid, np.round(valid))) if valid.size else True,
+        integer=_all_close_to_integers(y[~np.isnan(y)]) if np.isnan(y).any() else _all_close_to_integers(y),
     )
     panel.y_feat = impute_censored(panel)
     return panel
 
 
-def fill_within_series(values: np.ndarray, sid: np.ndarray, offset: np.ndarray) -> np.ndarray:
-    """Carry the last value forward within each series; leading gaps take the first value."""
+def fill_within_series(
+    values: np.ndarray, sid: np.ndarray, offset: np.ndarray, out: np.ndarray | None = None
+) -> np.ndarray:
+    """Carry the last value forward within each series; leading gaps take the first value.
+
+    Works through batches of whole series (rows of a series are contiguous), so the temporaries are
+    the size of a batch; ``out`` may be ``values`` itself."""
+    n = len(values)
+    out = np.empty(n, dtype=np.float64) if out is None else out
+    starts = offset[np.flatnonzero(np.diff(offset // BATCH_ROWS) != 0) + 1] if len(offset) else offset
+    bounds = [0, *starts.tolist(), n]
+    for a, b in zip(bounds[:-1], bounds[1:], strict=False):
+        if b > a:
+            out[a:b] = _fill_forward(values[a:b], offset[sid[a:b]] - a)
+    return out
+
+
+def _fill_forward(values: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """``fill_within_series`` on whole series; ``first`` is each row's series start."""
     n = len(values)
     idx = np.arange(n)
     ok = ~np.isnan(values)
     last = np.maximum.accumulate(np.where(ok, idx, -1))
-    out = np.where(last >= offset[sid], values[np.maximum(last, 0)], np.nan)
+    out = np.where(last >= first, values[np.maximum(last, 0)], np.nan)
     # backward fill of the leading gap
     nxt = np.minimum.accumulate(np.where(ok, idx, n)[::-1])[::-1]
     lead = np.isnan(out) & (nxt < n)
-    same = lead & (sid[np.minimum(nxt, n - 1)] == sid)
+    same = lead & (first[np.minimum(nxt, n - 1)] == first)
     out[same] = values[nxt[same]]
     return out
 
@@ -233,6 +383,51 @@ def impute_censored(panel: Panel, short: int = 28, long: int = 364) -> np.ndarra
         s, c = cs[idx] - cs[lo], cn[idx] - cn[lo]
         est = np.where(c > 0, s / np.maximum(c, 1), np.nan)
         out[idx] = np.where(np.isnan(est), out[idx], est)
+    return out
+
+
+def cumulative_inputs(panel: Panel) -> dict[str, np.ndarray]:
+    """The values whose cumulative sums the window features use (``Panel.cumsum`` names)."""
+    yf = panel.y_feat
+    ok = ~np.isnan(yf)
+    y0 = np.where(ok, yf, 0.0)
+    out = {"y": y0, "n": ok.astype(np.float64), "y2": y0**2, "nz": (y0 > 0).astype(np.float64)}
+    if panel.price_col is not None:
+        p = panel.drivers[panel.price_col]
+        pok = ~np.isnan(p)
+        out["p"], out["pn"] = np.where(pok, p, 0.0), pok.astype(np.float64)
+    return out
+
+
+def batched_rows(
+    panel: Panel, idx: np.ndarray, max_rows: int = BATCH_ROWS
+) -> Iterator[tuple[Panel, np.ndarray, np.ndarray]]:
+    """For each batch of series (``Panel.batches``) holding some of the rows ``idx``: the batch, those
+    rows as the batch's row numbers, and their positions in ``idx``."""
+    idx = np.asarray(idx)
+    order = np.argsort(idx, kind="stable")
+    ordered = idx[order]
+    for sub, r0, r1 in panel.batches(max_rows):
+        a, b = np.searchsorted(ordered, [r0, r1])
+        if b > a:
+            pos = order[a:b]
+            yield sub, idx[pos] - r0, pos
+
+
+def by_batch(
+    panel: Panel,
+    idx: np.ndarray,
+    fn: Callable[[Panel, np.ndarray, np.ndarray], dict[str, np.ndarray]],
+    max_rows: int = BATCH_ROWS,
+) -> dict[str, np.ndarray]:
+    """``fn(batch, batch rows, positions)`` over the batches of ``idx``, results put back in ``idx``
+    order: the same arrays as ``fn`` on the whole panel, with batch-sized temporaries."""
+    out: dict[str, np.ndarray] = {}
+    for sub, rows, pos in batched_rows(panel, idx, max_rows):
+        for name, vals in fn(sub, rows, pos).items():
+            if name not in out:
+                out[name] = np.empty(len(idx), dtype=vals.dtype)
+            out[name][pos] = vals
     return out
 
 
@@ -316,7 +511,7 @@ def classify(adi: np.ndarray, cv2: np.ndarray) -> np.ndarray:
 def demand_patterns(history: pd.DataFrame, rc: ResolvedConfig) -> pd.DataFrame:
     """Per series: ADI, CV² and the SBC class (smooth/erratic/intermittent/lumpy/zero) at the origin."""
     panel = build_panel(history, rc)
-    stats = pattern_stats(panel, panel.last_row(), rc.pattern_window)
+    stats = by_batch(panel, panel.last_row(), lambda b, rows, _: pattern_stats(b, rows, rc.pattern_window))
     out = panel.keys[list(ID_COLS)].copy()
     out["adi"], out["cv2"] = stats["adi"], stats["cv2"]
     out["pattern"] = np.asarray(PATTERNS, dtype=object)[stats["pattern"]]
@@ -469,6 +664,13 @@ def calendar_table(origin: pd.Timestamp, step_days: int, t_min: int, h_max: int)
 # ---------------------------------------------------------------------------------- assembly
 
 
+def _row_features(
+    batch: Panel, rows: np.ndarray, h: np.ndarray, drivers: dict[str, np.ndarray], rc: ResolvedConfig
+) -> dict[str, np.ndarray]:
+    of = origin_features(batch, rows, rc)
+    return {**of, **target_features(batch, rows, h, drivers, of, rc)}
+
+
 def design_matrix(
     panel: Panel,
     idx: np.ndarray,
@@ -476,8 +678,25 @@ def design_matrix(
     drivers: dict[str, np.ndarray],
     rc: ResolvedConfig,
 ) -> pd.DataFrame:
-    """All features of the (origin row, horizon) pairs, one row each."""
-    of = origin_features(panel, idx, rc)
-    tf = target_features(panel, idx, h, drivers, of, rc)
+    """All features of the (origin row, horizon) pairs, one row each (computed per batch of series)."""
+    features = by_batch(
+        panel,
+        idx,
+        lambda b, rows, pos: _row_features(b, rows, h[pos], {k: v[pos] for k, v in drivers.items()}, rc),
+    )
+    return pd.DataFrame({**features, **static_features(panel, idx, rc)})
+
+
+def design_batches(
+    panel: Panel,
+    idx: np.ndarray,
+    h: np.ndarray,
+    drivers: dict[str, np.ndarray],
+    rc: ResolvedConfig,
+    max_rows: int = BATCH_ROWS,
+) -> Iterator[tuple[np.ndarray, pd.DataFrame]]:
+    """``design_matrix`` one batch of series at a time: (positions in ``idx``, their feature rows)."""
     sf = static_features(panel, idx, rc)
-    return pd.DataFrame({**of, **tf, **sf})
+    for batch, rows, pos in batched_rows(panel, idx, max_rows):
+        f = _row_features(batch, rows, h[pos], {k: v[pos] for k, v in drivers.items()}, rc)
+        yield pos, pd.DataFrame({**f, **{k: v[pos] for k, v in sf.items()}})

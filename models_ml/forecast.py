@@ -29,12 +29,15 @@ from scipy import special
 
 from models_ml.config import ForecastConfig, ResolvedConfig
 from models_ml.features import (
+    BATCH_ROWS,
     DATE_COL,
     ID_COLS,
     PATTERNS,
     TARGET_COL,
     Panel,
     build_panel,
+    by_batch,
+    design_batches,
     design_matrix,
     pattern_stats,
     period_index,
@@ -121,8 +124,8 @@ def forecast_panel(
     cfg = rc.base
     calib = calibrate(panel, horizon, rc) if cfg.calibrate else Calibration()
     rows = panel.last_row(0)
-    pattern = pattern_stats(panel, rows, rc.pattern_window)["pattern"]
-    n_valid = np.bincount(panel.sid, weights=~np.isnan(panel.y), minlength=panel.n_series)
+    pattern = series_patterns(panel, rows, rc)
+    n_valid = np.add.reduceat(~np.isnan(panel.y), panel.offset, dtype=np.int64)
 
     method = np.full(panel.n_series, "global", dtype=object)
     forced = cfg.intermittent_method
@@ -162,6 +165,11 @@ def forecast_panel(
     if cfg.include_mean:
         frame["mean"] = mean.reshape(-1)
     return PanelForecast(frame, method, pattern, mean, calib)
+
+
+def series_patterns(panel: Panel, rows: np.ndarray, rc: ResolvedConfig) -> np.ndarray:
+    """SBC pattern code of each series at rows ``rows`` (batch by batch)."""
+    return by_batch(panel, rows, lambda b, r, _: pattern_stats(b, r, rc.pattern_window))["pattern"]
 
 
 def future_drivers(panel: Panel, future: pd.DataFrame | None, horizon: int) -> dict[str, np.ndarray]:
@@ -214,18 +222,30 @@ def lgb_params(rc: ResolvedConfig) -> dict[str, object]:
 def training_rows(
     panel: Panel, cutoff_t: int, horizon: int, rc: ResolvedConfig
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(origin row, horizon) pairs whose target period is observed, uncensored and <= ``cutoff_t``."""
+    """(origin row, horizon) pairs whose target period is observed, uncensored and <= ``cutoff_t``.
+
+    One random horizon per target, drawn in row order, chunk by chunk (the same draws as one call for
+    all targets); the candidates are kept as int32 and int16 until ``max_train_rows`` are sampled."""
     rng = np.random.default_rng(rc.base.seed)
-    target = np.flatnonzero((panel.t <= cutoff_t) & ~np.isnan(panel.y))
-    target = np.tile(target, rc.base.horizon_samples)
-    h = rng.integers(1, horizon + 1, target.size)
-    origin = target - h
-    ok = origin >= panel.offset[panel.sid[target]]
-    origin, h = origin[ok], h[ok]
+    n = len(panel.y)
+    row_dtype = np.int32 if n < 2**31 else np.int64
+    h_dtype = np.int16 if horizon < 2**15 else np.int32
+    origins, hs = [], []
+    for _ in range(rc.base.horizon_samples):
+        for a in range(0, n, BATCH_ROWS):
+            b = min(a + BATCH_ROWS, n)
+            target = a + np.flatnonzero((panel.t[a:b] <= cutoff_t) & ~np.isnan(panel.y[a:b]))
+            h = rng.integers(1, horizon + 1, target.size)
+            origin = target - h
+            ok = origin >= panel.offset[panel.sid[target]]
+            origins.append(origin[ok].astype(row_dtype))
+            hs.append(h[ok].astype(h_dtype))
+    origin, h = np.concatenate(origins), np.concatenate(hs)
+    del origins, hs
     if origin.size > rc.base.max_train_rows:
         keep = np.sort(rng.choice(origin.size, rc.base.max_train_rows, replace=False))
         origin, h = origin[keep], h[keep]
-    return origin, h
+    return origin.astype(np.int64), h.astype(np.int64)
 
 
 def train_global(
@@ -250,12 +270,14 @@ def predict_global(
     drivers: dict[str, np.ndarray],
     rc: ResolvedConfig,
 ) -> np.ndarray:
-    """[len(rows), horizon] mean forecasts from origin rows ``rows``."""
+    """[len(rows), horizon] mean forecasts from origin rows ``rows``, one batch of series at a time
+    (the feature rows of all series x horizon at once grow with the number of series)."""
     idx = np.repeat(rows, horizon)
     h = np.tile(np.arange(1, horizon + 1), len(rows))
     flat = {name: vals.reshape(-1) for name, vals in drivers.items()}
-    X = design_matrix(panel, idx, h, flat, rc)
-    pred = model.predict(X, num_threads=rc.base.num_threads)
+    pred = np.empty(idx.size)
+    for pos, X in design_batches(panel, idx, h, flat, rc):
+        pred[pos] = model.predict(X, num_threads=rc.base.num_threads)
     return np.clip(pred, 0.0, None).reshape(len(rows), horizon)
 
 
@@ -276,21 +298,31 @@ def croston_family(
         "sba": CrostonSBA(alias="m"),
         "tsb": TSB(alpha_d=rc.base.tsb_alpha_d, alpha_p=rc.base.tsb_alpha_p, alias="m"),
     }[method]
-    in_sel = np.zeros(panel.n_series, dtype=bool)
-    in_sel[series] = True
-    rows = np.flatnonzero(in_sel[panel.sid] & (panel.t <= cutoff_t) & ~np.isnan(panel.y))
     out = np.zeros((len(series), horizon))
-    if rows.size == 0:
-        return out
-    df = pd.DataFrame({"unique_id": panel.sid[rows], "ds": np.arange(rows.size), "y": panel.y[rows]})
-    # statsforecast wants regular integer time stamps: renumber the kept periods per series
-    df["ds"] = df.groupby("unique_id").cumcount() + 1
-    fc = StatsForecast(models=[model], freq=1, n_jobs=1).forecast(df=df, h=horizon)
-    fc = fc.sort_values(["unique_id", "ds"])
-    vals = fc["m"].to_numpy(dtype=np.float64).reshape(-1, horizon)
-    pos = {s: k for k, s in enumerate(series)}
-    ids = fc["unique_id"].to_numpy()[::horizon]
-    out[[pos[s] for s in ids]] = np.nan_to_num(vals)
+    pos = {int(s): k for k, s in enumerate(series)}
+    # batches of series of about BATCH_ROWS rows: each series' forecast is its own, so batching changes
+    # nothing but the size of the frames statsforecast copies
+    lengths = panel.length[series]
+    cut = np.flatnonzero(np.diff(np.cumsum(lengths) // BATCH_ROWS) != 0) + 1
+    for part in np.split(np.asarray(series), cut):
+        in_sel = np.zeros(panel.n_series, dtype=bool)
+        in_sel[part] = True
+        lo, hi = int(panel.offset[part.min()]), int(panel.offset[part.max()] + panel.length[part.max()])
+        rows = lo + np.flatnonzero(
+            in_sel[panel.sid[lo:hi]] & (panel.t[lo:hi] <= cutoff_t) & ~np.isnan(panel.y[lo:hi])
+        )
+        if rows.size == 0:
+            continue
+        df = pd.DataFrame(
+            {"unique_id": panel.sid[rows].astype(np.int64), "ds": np.arange(rows.size), "y": panel.y[rows]}
+        )
+        # statsforecast wants regular integer time stamps: renumber the kept periods per series
+        df["ds"] = df.groupby("unique_id").cumcount() + 1
+        fc = StatsForecast(models=[model], freq=1, n_jobs=1).forecast(df=df, h=horizon)
+        fc = fc.sort_values(["unique_id", "ds"])
+        vals = fc["m"].to_numpy(dtype=np.float64).reshape(-1, horizon)
+        ids = fc["unique_id"].to_numpy()[::horizon]
+        out[[pos[int(s)] for s in ids]] = np.nan_to_num(vals)
     return np.clip(out, 0.0, None)
 
 
@@ -362,7 +394,7 @@ def calibrate(panel: Panel, horizon: int, rc: ResolvedConfig) -> Calibration:
     target = r[:, None] + steps[None, :]
     drivers = {name: vals[target] for name, vals in panel.drivers.items()}
     y = panel.y[target]
-    pattern = pattern_stats(panel, r, rc.pattern_window)["pattern"]
+    pattern = series_patterns(panel, r, rc)
     means = {"global": predict_global(model, panel, r, horizon, drivers, rc)}
     inter = np.isin(pattern, INTERMITTENT)
     methods = ["global"]

@@ -310,3 +310,41 @@ def test_baseline_fallback_has_the_model_contract():
         assert len(out) == 7 and (out["p90"] >= out["p50"]).all() and (out["p50"] >= 0).all()
     ma = baseline_forecast(history, 7, "ma", config=ForecastConfig(include_mean=True))
     assert np.allclose(ma["mean"], 58 / 28)  # the last 28 days: nine 4-0-2 cycles (54) and a 4
+
+
+def test_batches_of_series_give_the_whole_panels_forecast_bit_for_bit(monkeypatch) -> None:
+    """Features, predictions, training rows and Croston run per batch of series to bound memory; with
+    batches of a few series (many batches) the forecast is the one-batch forecast, exactly."""
+    from models_ml import features, forecast
+
+    h = synthetic(n_series=10, days=200, seed=3)
+    h["price"] = h["price"] + np.random.default_rng(1).normal(0, 0.37, len(h))  # non-integer cumulative sums
+    h = h.sample(frac=1.0, random_state=2)  # row order must not matter either
+    cfg = SMALL.with_(max_train_rows=1500, intermittent_method="sba")
+    whole = fit_predict(h, H, "D", None, cfg)
+    monkeypatch.setattr(forecast, "BATCH_ROWS", 450)
+    for fn in (features.Panel.batches, features.batched_rows, features.by_batch, features.design_batches):
+        monkeypatch.setattr(fn, "__defaults__", (450,))
+    monkeypatch.setattr(features, "BATCH_ROWS", 450)
+    panel = build_panel(h, cfg.resolved("D"))
+    assert len(list(panel.batches())) >= 4
+    batched = fit_predict(h, H, "D", None, cfg)
+    pd.testing.assert_frame_equal(whole, batched, check_exact=True)
+
+
+def test_training_rows_drawn_in_chunks_match_one_draw(monkeypatch) -> None:
+    """The random horizons are drawn chunk by chunk from one generator: the same pairs as one draw."""
+    from models_ml import forecast
+
+    panel = build_panel(synthetic(n_series=6, days=150), SMALL.resolved("D"))
+    rc = SMALL.with_(max_train_rows=300).resolved("D")
+    rng = np.random.default_rng(rc.base.seed)
+    target = np.flatnonzero((panel.t <= -H) & ~np.isnan(panel.y))
+    h = rng.integers(1, H + 1, target.size)
+    ok = target - h >= panel.offset[panel.sid[target]]
+    origin, h = (target - h)[ok], h[ok]
+    keep = np.sort(rng.choice(origin.size, 300, replace=False))
+    monkeypatch.setattr(forecast, "BATCH_ROWS", 97)
+    got_origin, got_h = forecast.training_rows(panel, -H, H, rc)
+    np.testing.assert_array_equal(got_origin, origin[keep])
+    np.testing.assert_array_equal(got_h, h[keep])

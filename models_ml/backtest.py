@@ -70,8 +70,8 @@ def backtest(
     cfg = config or ForecastConfig()
     bt = backtest_config or BacktestConfig()
     rc = cfg.resolved(freq)
-    hist = history.copy()
-    hist[DATE_COL] = pd.to_datetime(hist[DATE_COL]).dt.normalize()
+    # a new frame sharing history's columns (copy-on-write), not a copy of 20M rows
+    hist = history.assign(**{DATE_COL: pd.to_datetime(history[DATE_COL]).dt.normalize()})
     drivers, _ = driver_columns(hist)
     rows: list[pd.DataFrame] = []
     seconds: dict[str, float] = {}
@@ -103,7 +103,7 @@ def backtest(
             rows.append(fc)
     forecasts = pd.concat(rows, ignore_index=True)
     forecasts["segment"] = forecasts["segment"].fillna("unknown").astype(str)
-    forecasts["series"] = forecasts["sku"].astype(str) + "|" + forecasts["warehouse_id"].astype(str)
+    forecasts["series"] = series_labels(forecasts)
     forecasts["horizon_bucket"] = _bucket(forecasts["h"].to_numpy(), freq)
     metrics = summarise(forecasts, ["method"])
     by_segment = summarise(forecasts, ["method", "segment"])
@@ -113,11 +113,24 @@ def backtest(
     )
 
 
+def series_labels(frame: pd.DataFrame) -> pd.Categorical:
+    """``sku|warehouse_id`` of each row as a categorical (categories in text order): one string per
+    series, not one per row of the backtest's long frame (tens of millions at M5)."""
+    codes, pairs = pd.factorize(pd.MultiIndex.from_frame(frame[list(ID_COLS)]))
+    text = pairs.get_level_values(0).astype(str) + "|" + pairs.get_level_values(1).astype(str)
+    label_codes, labels = pd.factorize(np.asarray(text, dtype=object), sort=True)
+    return pd.Categorical.from_codes(label_codes[codes], categories=pd.Index(labels, dtype="str"))
+
+
 def _bucket(h: np.ndarray, freq: str) -> np.ndarray:
+    """Horizon bucket label of each row (the rows share a few string objects)."""
+    values, inverse = np.unique(h, return_inverse=True)
     if freq == "D":
-        week = (h - 1) // 7
-        return np.array([f"d{7 * w + 1:02d}-{7 * w + 7:02d}" for w in week], dtype=object)
-    return np.array([f"w{int(x):02d}" for x in h], dtype=object)
+        week = (values - 1) // 7
+        labels = [f"d{7 * w + 1:02d}-{7 * w + 7:02d}" for w in week]
+    else:
+        labels = [f"w{int(x):02d}" for x in values]
+    return np.array(labels, dtype=object)[inverse.reshape(-1)]
 
 
 def actuals(

@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 {#
     FIFO layers of the stock on hand at the data date, per SKU x warehouse: the stock is taken to be the
     most recent inbound lines (receipts, customer returns, transfers in, production / other receipts,
@@ -5,6 +6,7 @@
     explain (the opening balance, snapshot corrections) is one opening layer dated at the series' first
     day, so its age is a lower bound. Layer cost: the receipt's own cost, for other lines the moving-
     average cost of their day. Window logic only: a running sum of newer layers' quantities.
+    A table, not a view: fct_dead_stock and five data tests read it, so the layers are computed once per build.
 #}
 with ledger as (
     select * from {{ ref('int_stock_movements_unioned') }}

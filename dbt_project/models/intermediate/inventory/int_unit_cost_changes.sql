@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 {#
     Moving-average unit cost per SKU x warehouse, one row per day on which it is set: a snapshot with a
     cost (the ERP's valuation wins, as for quantities) or a purchase receipt with a cost. Between these
@@ -11,6 +12,7 @@
     (a = 0), cost_k = exp(L_k) x sum over j <= k of b_j x exp(-L_j), with L the running sum of ln(a).
     A weight a below 1e-6 is treated as a reset (the old stock is less than a millionth of the new).
     The sums are taken per block of the log scale (see `scaled`) so long runs cannot overflow.
+    A table, not a view: its window over every receipt and snapshot is the costliest intermediate step; fct_daily_stock and four data tests read it, so it is computed once per build.
 #}
 with rollforward as (
     select * from {{ ref('int_stock_daily_rollforward') }}

@@ -4,8 +4,13 @@ The inventory fixture's extracts arrive in three deliveries, as daily ERP export
 1. everything up to 2025-01-31;
 2. an export of 2025-01-28 .. 2025-02-07 that overlaps the first (re-states its last days) and corrects
    one line: order S2 shipped on 01-30, not 01-29, and 7 units, not 6;
-3. an item master in which D's cost changed (D's history starts 2024-12-01: all of it is rebuilt).
-After each incremental `dbt build` the tables are compared, row by row, with `dbt build --full-refresh`.
+3. an item master in which D's cost changed (D's history starts 2024-12-01: all of it is rebuilt);
+4. orders into March (the data date moves to 2025-03-02) and a February line S9 that is not due until
+   2025-03-20;
+5. a receipt on 2025-03-25 only: the data date moves on and S9 becomes due (counted, short) with no new
+   version of it, so February, an earlier month than the last one built, must be rebuilt.
+After each incremental `dbt build` the tables (the incremental ones and the marts that read them) are
+compared, row by row, with `dbt build --full-refresh`.
 """
 
 from __future__ import annotations
@@ -20,14 +25,22 @@ D = date.fromisoformat
 CUT = D("2025-01-31")
 OVERLAP_FROM = D("2025-01-28")
 DAILY_TABLES = {
+    "staging.stg_erp__sales_order_lines": ["order_id", "line_no"],
+    "intermediate.int_stock_movements_unioned": ["source_kind", "source_document_id", "source_line_no"],
+    "intermediate.int_sales_order_lines_evaluated": ["order_id", "line_no"],
+    "intermediate.int_sales_demand_daily": ["sku", "warehouse_id", "order_date"],
+    "intermediate.int_promotions_daily": ["sku", "warehouse_id", "date_day"],
     "intermediate.int_stock_daily_rollforward": ["sku", "warehouse_id", "date_day"],
     "marts.fct_daily_stock": ["sku", "warehouse_id", "date_day"],
     "marts.fct_sku_daily_demand": ["sku", "warehouse_id", "date_day"],
-    "staging.stg_erp__sales_order_lines": ["order_id", "line_no"],
     # downstream marts read the incremental tables: they must agree too
     "marts.fct_inventory_turnover": ["sku", "warehouse_id", "month_start"],
     "marts.fct_dead_stock": ["sku", "warehouse_id"],
     "marts.fct_fill_rate": ["sku", "warehouse_id", "month_start"],
+    "marts.fct_order_fill_rate": ["month_start", "warehouse_id", "customer_id"],
+    "marts.fct_inventory_turnover_summary": ["month_start", "rollup_level", "category", "warehouse_id"],
+    "marts.fct_kpi_monthly": ["month_start", "warehouse_id"],
+    "marts.fct_stock_reconciliation": ["sku", "warehouse_id", "snapshot_date"],
 }
 DATE_COLUMN = {  # the column that decides which delivery a row belongs to
     "receipts.csv": 1,
@@ -115,3 +128,41 @@ def test_incremental_builds_match_full_rebuilds(build_warehouse):
     # nothing new: an incremental build leaves every table as it was
     con = build_warehouse({}, dbt_args=build_args)
     _assert_same(_tables(con), full)
+    con.close()
+
+    # delivery 4: March begins; S9, ordered in February, is short and not due until 03-20
+    order_header = [*_extracts()["sales_orders.csv"][0], "requested_date"]
+    march = [
+        ["S8", "2025-03-02", "A", "W1", 1, 1, "2025-03-02", 12.0, "closed", ""],
+        ["S9", "2025-02-20", "D", "W2", 5, 2, "2025-02-21", 3.0, "open", "2025-03-20"],
+    ]
+    con = build_warehouse({"sales_orders_20250302.csv": (order_header, march)}, dbt_args=build_args)
+    assert _status(con, "S9") == "not_yet_due"
+    incremental = _tables(con)
+    con.close()
+    con = build_warehouse({}, dbt_args=full_args)
+    _assert_same(incremental, _tables(con))
+    con.close()
+
+    # delivery 5: only a receipt on 03-25; S9 is due now and counts (not complete) in February
+    receipt_header = _extracts()["receipts.csv"][0]
+    con = build_warehouse(
+        {"receipts_20250325.csv": (receipt_header, [["R9", "2025-03-25", "D", "W2", 5, 1.2, "CNY"]])},
+        dbt_args=build_args,
+    )
+    assert _status(con, "S9") == "counted"
+    february_d = con.execute(
+        "select order_lines, lines_shipped_complete, lines_not_yet_due from marts.fct_fill_rate"
+        " where sku = 'D' and warehouse_id = 'W2' and month_start = date '2025-02-01'"
+    ).fetchall()
+    assert february_d == [(2, 1, 0)]  # S5 (complete) and S9 (short)
+    incremental = _tables(con)
+    con.close()
+    con = build_warehouse({}, dbt_args=full_args)
+    _assert_same(incremental, _tables(con))
+
+
+def _status(con, order_id: str) -> str:
+    return con.execute(
+        "select count_status from intermediate.int_sales_order_lines_evaluated where order_id = ?", [order_id]
+    ).fetchall()[0][0]

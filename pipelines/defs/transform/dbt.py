@@ -34,7 +34,7 @@ class StockflowDbtTranslator(DagsterDbtTranslator):
 class DbtBuildConfig(dg.Config):
     """Run config of the warehouse build (the UI's launchpad, or `stockflow run --full-refresh`)."""
 
-    full_refresh: bool = False  # rebuild the incremental daily facts from all history
+    full_refresh: bool = False  # rebuild the incremental models from all history
 
 
 FORECAST_ACCURACY = "tag:forecast_accuracy"  # dbt models that read the forecasts: built after them

@@ -42,15 +42,13 @@ fx_rates as (
 ),
 
 {% if is_incremental() %}
-rebuild as (
-    select {{ incremental_rebuild_from() }} as rebuild_from
-),
+{%- set rebuild_from = incremental_rebuild_from() %}
 
 seed as (
     -- the last built day before the rebuild: its closing stock anchors the roll-forward
     select built.sku, built.warehouse_id, built.date_day, built.series_first_date, built.on_hand_qty
     from {{ this }} as built
-    inner join rebuild on built.date_day = {{ dbt.dateadd('day', -1, 'rebuild.rebuild_from') }}
+    where built.date_day = {{ add_days(rebuild_from, -1) }}
 ),
 {% endif %}
 
@@ -75,7 +73,7 @@ movements_daily as (
         sum(case when movement_class = 'receipt' and unit_cost is not null then qty * unit_cost else 0 end)
             as costed_received_value
     from ledger
-    {% if is_incremental() %}where movement_date >= (select rebuild_from from rebuild){% endif %}
+    {% if is_incremental() %}where movement_date >= {{ rebuild_from }}{% endif %}
     group by sku, warehouse_id, movement_date
 ),
 
@@ -91,7 +89,7 @@ snapshots_base as (
         on snapshots.currency = fx_rates.currency
         and snapshots.snapshot_date = fx_rates.rate_date
     where snapshots.on_hand_qty is not null
-    {% if is_incremental() %}and snapshots.snapshot_date >= (select rebuild_from from rebuild){% endif %}
+    {% if is_incremental() %}and snapshots.snapshot_date >= {{ rebuild_from }}{% endif %}
 ),
 
 series_first_dates as (
@@ -104,7 +102,7 @@ series_first_dates as (
         select sku, warehouse_id, min(order_date)
         from sales_order_lines
         where line_status <> 'cancelled'
-        {% if is_incremental() %}and order_date >= (select rebuild_from from rebuild){% endif %}
+        {% if is_incremental() %}and order_date >= {{ rebuild_from }}{% endif %}
         group by sku, warehouse_id
         {% if is_incremental() %}
         union all
@@ -124,7 +122,7 @@ grid as (
     inner join calendar on calendar.date_day >= series_first_dates.first_date
     {% if is_incremental() %}
     -- from the seed day (the day before the rebuild) on
-    where calendar.date_day >= {{ dbt.dateadd('day', -1, '(select rebuild_from from rebuild)') }}
+    where calendar.date_day >= {{ add_days(rebuild_from, -1) }}
     {% endif %}
 ),
 
@@ -249,7 +247,7 @@ final as (
         {{ current_load_id() }} as built_from_load_id
     from with_opening
     left join items on with_opening.sku = items.sku
-    {% if is_incremental() %}where with_opening.date_day >= (select rebuild_from from rebuild){% endif %}
+    {% if is_incremental() %}where with_opening.date_day >= {{ rebuild_from }}{% endif %}
 )
 
 select * from final

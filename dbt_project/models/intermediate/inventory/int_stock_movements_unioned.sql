@@ -3,17 +3,33 @@
     signed quantity in base units (+ into the warehouse, - out of it) and a movement_class.
     Purchase receipts and sales shipments come from their own extracts; everything else from
     stg_erp__stock_movements. Costs are converted to the base currency at the day's rate.
+    Incremental by movement date (macros/incremental.sql), a table rather than a view: the roll-forward,
+    the FIFO layers, fct_dead_stock and six data tests read it. A run rebuilds the days from the earliest
+    date a new load of receipts, sales orders, stock movements or FX rates touches.
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='rebuild_from',
+    unique_key='movement_date',
+    on_schema_change='fail'
+) }}
+{% if is_incremental() -%}
+{%- set rebuild_from = incremental_rebuild_from(
+    'movement_date', raw_changes=['sales_orders', 'receipts', 'stock_movements', 'fx_rates']) %}
+{%- endif %}
 with receipts as (
     select * from {{ ref('stg_erp__receipts') }}
+    {% if is_incremental() %}where receipt_date >= {{ rebuild_from }}{% endif %}
 ),
 
 sales_order_lines as (
     select * from {{ ref('stg_erp__sales_order_lines') }}
+    {% if is_incremental() %}where coalesce(ship_date, order_date) >= {{ rebuild_from }}{% endif %}
 ),
 
 stock_movements as (
     select * from {{ ref('stg_erp__stock_movements') }}
+    {% if is_incremental() %}where movement_date >= {{ rebuild_from }}{% endif %}
 ),
 
 fx_rates as (
@@ -75,12 +91,18 @@ other_lines as (
     where qty <> 0
 ),
 
-final as (
+unioned as (
     select * from receipt_lines
     union all
     select * from shipment_lines
     union all
     select * from other_lines
+),
+
+final as (
+    select unioned.*, {{ current_load_id() }} as built_from_load_id
+    from unioned
 )
 
 select * from final
+{% if is_incremental() %}{{ incremental_rebuild_marker(rebuild_from) }}{% endif %}

@@ -13,26 +13,23 @@
     cost carried into them comes from this table's day before.
 #}
 {% if is_incremental() %}
-with rebuild as (
-    select {{ incremental_rebuild_from() }} as rebuild_from
-),
-
-seed as (
+{%- set rebuild_from = incremental_rebuild_from() %}
+with seed as (
     -- the cost carried into the rebuild: the day before's, unless that was still a fallback
     select built.sku, built.warehouse_id, built.unit_cost, built.cost_source
     from {{ this }} as built
-    inner join rebuild on built.date_day = {{ dbt.dateadd('day', -1, 'rebuild.rebuild_from') }}
-    where built.cost_source not in ('item_master', 'missing')
+    where built.date_day = {{ add_days(rebuild_from, -1) }}
+        and built.cost_source not in ('item_master', 'missing')
 ),
 
 rollforward as (
     select * from {{ ref('int_stock_daily_rollforward') }}
-    where date_day >= (select rebuild_from from rebuild)
+    where date_day >= {{ rebuild_from }}
 ),
 
 cost_changes as (
     select * from {{ ref('int_unit_cost_changes') }}
-    where date_day >= (select rebuild_from from rebuild)
+    where date_day >= {{ rebuild_from }}
 ),
 {% else %}
 with rollforward as (

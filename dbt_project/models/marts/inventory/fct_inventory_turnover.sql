@@ -2,10 +2,24 @@
     Turnover per SKU x warehouse x month. Average inventory is the mean of the daily closing values
     over the calendar days of the month that the data covers (a day before the series existed counts
     as zero stock), so it adds up across SKUs: keep inventory_value_days and days_in_period to
-    aggregate, never average turnover_ratio or dio_days.
+    aggregate, never average turnover_ratio or dio_days. first_stock_date, last_sale_date and
+    first_receipt_date give fct_kpi_monthly the series' history up to each month without reading the days.
+    Incremental by month (macros/incremental.sql): whole months from the month of the earliest day
+    fct_daily_stock rewrote since this table was last built.
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='rebuild_from',
+    unique_key='month_start',
+    on_schema_change='fail'
+) }}
+{% if is_incremental() -%}
+{%- set rebuild_from = incremental_rebuild_from(
+    'month_start', grain='month', raw_changes=false, upstream=[(ref('fct_daily_stock'), 'date_day')]) %}
+{%- endif %}
 with daily_stock as (
     select * from {{ ref('fct_daily_stock') }}
+    {% if is_incremental() %}where date_day >= {{ rebuild_from }}{% endif %}
 ),
 
 calendar as (
@@ -31,7 +45,10 @@ monthly as (
         sum(daily_stock.on_hand_qty) as on_hand_qty_days,
         sum({{ bool_to_int('daily_stock.is_stockout') }}) as stockout_days,
         sum({{ bool_to_int('daily_stock.is_active') }}) as active_days,
-        sum({{ bool_to_int('daily_stock.is_fallback_cost') }}) as fallback_cost_days
+        sum({{ bool_to_int('daily_stock.is_fallback_cost') }}) as fallback_cost_days,
+        min(daily_stock.date_day) as first_stock_date,
+        max(case when daily_stock.shipped_qty > 0 then daily_stock.date_day end) as last_sale_date,
+        min(case when daily_stock.received_qty > 0 then daily_stock.date_day end) as first_receipt_date
     from daily_stock
     inner join calendar on daily_stock.date_day = calendar.date_day
     group by daily_stock.sku, daily_stock.warehouse_id, calendar.month_start
@@ -66,9 +83,14 @@ final as (
         end as unit_turnover_ratio,
         monthly.stockout_days,
         monthly.active_days,
-        monthly.fallback_cost_days > 0 as has_fallback_cost
+        monthly.fallback_cost_days > 0 as has_fallback_cost,
+        monthly.first_stock_date,
+        monthly.last_sale_date,
+        monthly.first_receipt_date,
+        {{ current_load_id() }} as built_from_load_id
     from monthly
     inner join calendar_months on monthly.month_start = calendar_months.month_start
 )
 
 select * from final
+{% if is_incremental() %}{{ incremental_rebuild_marker(rebuild_from) }}{% endif %}

@@ -12,24 +12,22 @@
 #}
 with
 {% if is_incremental() %}
-rebuild as (
-    select {{ incremental_rebuild_from() }} as rebuild_from
-),
+{%- set rebuild_from = incremental_rebuild_from() %}
 {% endif %}
 
 daily_stock as (
     select * from {{ ref('fct_daily_stock') }}
-    {% if is_incremental() %}where date_day >= (select rebuild_from from rebuild){% endif %}
+    {% if is_incremental() %}where date_day >= {{ rebuild_from }}{% endif %}
 ),
 
 demand as (
     select * from {{ ref('int_sales_demand_daily') }}
-    {% if is_incremental() %}where order_date >= (select rebuild_from from rebuild){% endif %}
+    {% if is_incremental() %}where order_date >= {{ rebuild_from }}{% endif %}
 ),
 
 promotions as (
     select * from {{ ref('int_promotions_daily') }}
-    {% if is_incremental() %}where date_day >= (select rebuild_from from rebuild){% endif %}
+    {% if is_incremental() %}where date_day >= {{ rebuild_from }}{% endif %}
 ),
 
 final as (

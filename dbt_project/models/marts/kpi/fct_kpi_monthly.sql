@@ -3,59 +3,98 @@
     Every ratio is recomputed from summed numerators and denominators of the marts it comes from,
     never averaged. Stock figures are taken at the period end: the month's last day, or the data date
     for the current month; dead stock there follows fct_dead_stock's rules (on hand, no sale for
-    var dead_stock_no_sale_days, not new), so the latest month agrees with fct_dead_stock.
+    var dead_stock_no_sale_days, not new), so the latest month agrees with fct_dead_stock. A series'
+    last sale, first receipt and first day up to a period end come from fct_inventory_turnover's
+    months, so only the period-end days of fct_daily_stock are read.
+    Incremental by month (macros/incremental.sql): whole months from the earliest month that
+    fct_inventory_turnover, fct_fill_rate or fct_order_fill_rate rewrote since this table was last built.
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='rebuild_from',
+    unique_key='month_start',
+    on_schema_change='fail'
+) }}
+{% if is_incremental() -%}
+{%- set rebuild_from = incremental_rebuild_from(
+    'month_start', grain='month', raw_changes=false,
+    upstream=[(ref('fct_inventory_turnover'), 'month_start'), (ref('fct_fill_rate'), 'month_start'),
+              (ref('fct_order_fill_rate'), 'month_start')]) %}
+{%- endif %}
 with turnover as (
     select * from {{ ref('fct_inventory_turnover_summary') }}
     where rollup_level in ('warehouse', 'company')
+    {% if is_incremental() %}and month_start >= {{ rebuild_from }}{% endif %}
 ),
 
 fill_lines as (
     select * from {{ ref('fct_fill_rate') }}
+    {% if is_incremental() %}where month_start >= {{ rebuild_from }}{% endif %}
 ),
 
 fill_orders as (
     select * from {{ ref('fct_order_fill_rate') }}
+    {% if is_incremental() %}where month_start >= {{ rebuild_from }}{% endif %}
+),
+
+series_months as (
+    select * from {{ ref('fct_inventory_turnover') }}
 ),
 
 daily_stock as (
     select * from {{ ref('fct_daily_stock') }}
+    {% if is_incremental() %}where date_day >= {{ rebuild_from }}{% endif %}
 ),
 
 bounds as (
     select last_date from {{ ref('int_data_date_bounds') }}
 ),
 
-stock_history as (
+series_history as (
+    -- each series' first day, last sale and first receipt up to the end of each month
     select
         sku,
         warehouse_id,
-        date_day,
-        on_hand_qty,
-        on_hand_value,
-        is_stockout,
-        cast({{ dbt.date_trunc('month', 'date_day') }} as date) as month_start,
-        max(case when shipped_qty > 0 then date_day end)
-            over (partition by sku, warehouse_id order by date_day rows between unbounded preceding and current row)
-            as last_sale_date,
-        min(case when received_qty > 0 then date_day end)
-            over (partition by sku, warehouse_id order by date_day rows between unbounded preceding and current row)
-            as first_receipt_date,
-        min(date_day)
-            over (partition by sku, warehouse_id order by date_day rows between unbounded preceding and current row)
-            as series_first_date
-    from daily_stock
+        month_start,
+        stockout_days,
+        min(first_stock_date) over (
+            partition by sku, warehouse_id order by month_start rows between unbounded preceding and current row
+        ) as series_first_date,
+        max(last_sale_date) over (
+            partition by sku, warehouse_id order by month_start rows between unbounded preceding and current row
+        ) as last_sale_date,
+        min(first_receipt_date) over (
+            partition by sku, warehouse_id order by month_start rows between unbounded preceding and current row
+        ) as first_receipt_date
+    from series_months
+),
+
+rebuilt_series_history as (
+    select * from series_history
+    {% if is_incremental() %}where month_start >= {{ rebuild_from }}{% endif %}
 ),
 
 period_end_stock as (
     select
-        stock_history.*,
-        {{ dbt.datediff('coalesce(last_sale_date, series_first_date)', 'date_day', 'day') }} as days_without_sale,
-        {{ dbt.datediff('first_receipt_date', 'date_day', 'day') }} as days_since_first_receipt
-    from stock_history
+        daily_stock.sku,
+        daily_stock.warehouse_id,
+        daily_stock.date_day,
+        daily_stock.on_hand_qty,
+        daily_stock.on_hand_value,
+        rebuilt_series_history.month_start,
+        {{ dbt.datediff(
+            'coalesce(rebuilt_series_history.last_sale_date, rebuilt_series_history.series_first_date)',
+            'daily_stock.date_day', 'day') }} as days_without_sale,
+        {{ dbt.datediff('rebuilt_series_history.first_receipt_date', 'daily_stock.date_day', 'day') }}
+            as days_since_first_receipt
+    from daily_stock
     cross join bounds
-    where stock_history.date_day = least(
-        cast({{ dbt.last_day('stock_history.date_day', 'month') }} as date), bounds.last_date
+    inner join rebuilt_series_history
+        on daily_stock.sku = rebuilt_series_history.sku
+        and daily_stock.warehouse_id = rebuilt_series_history.warehouse_id
+        and cast({{ dbt.date_trunc('month', 'daily_stock.date_day') }} as date) = rebuilt_series_history.month_start
+    where daily_stock.date_day = least(
+        cast({{ dbt.last_day('daily_stock.date_day', 'month') }} as date), bounds.last_date
     )
 ),
 
@@ -78,15 +117,15 @@ stock_by_warehouse as (
 
 stockouts_by_warehouse as (
     select month_start, warehouse_id, count(distinct sku) as stockout_sku_count
-    from stock_history
-    where is_stockout
+    from rebuilt_series_history
+    where stockout_days > 0
     group by 1, 2
 ),
 
 stockouts_company as (
     select month_start, count(distinct sku) as stockout_sku_count
-    from stock_history
-    where is_stockout
+    from rebuilt_series_history
+    where stockout_days > 0
     group by 1
 ),
 
@@ -230,8 +269,10 @@ final as (
         {{ safe_divide('orders_shipped_complete', 'orders') }} as order_fill_rate,
         orders_on_time_in_full,
         {{ safe_divide('orders_on_time_in_full', 'orders') }} as order_otif_rate,
-        estimated_lost_units
+        estimated_lost_units,
+        {{ current_load_id() }} as built_from_load_id
     from unioned
 )
 
 select * from final
+{% if is_incremental() %}{{ incremental_rebuild_marker(rebuild_from) }}{% endif %}

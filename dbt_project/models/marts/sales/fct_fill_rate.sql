@@ -6,14 +6,32 @@
     in-stock days in that window (fct_daily_stock has one row per SKU x warehouse x day, so a rows
     frame is a day frame). A stockout day with no in-stock day in its window adds nothing.
     Rows: every SKU x warehouse x month with an order line or a day of stock history.
+    Incremental by month (macros/incremental.sql): whole months from the month of the earliest line or
+    day that int_sales_order_lines_evaluated or fct_daily_stock rewrote since this table was last built
+    (the lines' rebuild already covers not-yet-due lines that came due); the lookback window reads the
+    var lost_sales_lookback_days days before it.
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='rebuild_from',
+    unique_key='month_start',
+    on_schema_change='fail'
+) }}
+{% if is_incremental() -%}
+{%- set rebuild_from = incremental_rebuild_from(
+    'month_start', grain='month', raw_changes=false,
+    upstream=[(ref('int_sales_order_lines_evaluated'), 'month_start'), (ref('fct_daily_stock'), 'date_day')]) %}
+{%- set read_from = add_days(rebuild_from, -1 * var('lost_sales_lookback_days')) %}
+{%- endif %}
 with order_lines as (
     select * from {{ ref('int_sales_order_lines_evaluated') }}
+    {% if is_incremental() %}where order_date >= {{ read_from }}{% endif %}
 ),
 
 daily_stock as (
     select sku, warehouse_id, date_day, is_active, is_stockout
     from {{ ref('fct_daily_stock') }}
+    {% if is_incremental() %}where date_day >= {{ read_from }}{% endif %}
 ),
 
 line_months as (
@@ -32,6 +50,7 @@ line_months as (
         sum(case when count_status = 'shipped_qty_unknown' then 1 else 0 end) as lines_shipped_qty_unknown,
         sum(case when count_status = 'cancelled' then 1 else 0 end) as lines_cancelled
     from order_lines
+    {% if is_incremental() %}where month_start >= {{ rebuild_from }}{% endif %}
     group by sku, warehouse_id, month_start
 ),
 
@@ -96,6 +115,7 @@ stock_months as (
             end
         ) as estimated_lost_units
     from lookback
+    {% if is_incremental() %}where month_start >= {{ rebuild_from }}{% endif %}
     group by sku, warehouse_id, month_start
 ),
 
@@ -145,8 +165,10 @@ final as (
         lines_cancelled,
         active_days,
         stockout_days,
-        estimated_lost_units
+        estimated_lost_units,
+        {{ current_load_id() }} as built_from_load_id
     from joined
 )
 
 select * from final
+{% if is_incremental() %}{{ incremental_rebuild_marker(rebuild_from) }}{% endif %}

@@ -2,10 +2,33 @@
     Order fill rate and OTIF by month x warehouse x customer. An order is evaluated per shipping
     warehouse (an order split across warehouses counts once in each), on its counted lines only
     (see int_sales_order_lines_evaluated); its month is the month of its earliest order date.
+    Incremental by month (macros/incremental.sql): int_sales_order_lines_evaluated says from which month
+    its lines changed since this table was last built; an order with a changed line can have its month
+    earlier still, so the rebuild starts at the month of the earliest line of those orders, and reads
+    every line of the orders that have a line from that month on.
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='rebuild_from',
+    unique_key='month_start',
+    on_schema_change='fail'
+) }}
+{% if is_incremental() -%}
+{%- set lines = ref('int_sales_order_lines_evaluated') -%}
+{%- set changed_from = incremental_rebuild_from(
+    'month_start', grain='month', raw_changes=false, upstream=[(lines, 'month_start')]) -%}
+{%- set rebuild_from = date_literal_of(
+    'select least(' ~ changed_from ~ ', coalesce(cast(' ~ dbt.date_trunc('month', 'min(order_date)')
+    ~ ' as date), ' ~ changed_from ~ ')) from ' ~ lines ~ ' where order_id in (select order_id from '
+    ~ lines ~ ' where order_date >= ' ~ changed_from ~ ')') -%}
+{%- set read_from = date_literal_of(
+    'select least(' ~ rebuild_from ~ ', coalesce(min(order_date), ' ~ rebuild_from ~ ')) from ' ~ lines
+    ~ ' where order_id in (select order_id from ' ~ lines ~ ' where order_date >= ' ~ rebuild_from ~ ')') -%}
+{%- endif %}
 with order_lines as (
     select * from {{ ref('int_sales_order_lines_evaluated') }}
     where is_counted
+    {% if is_incremental() %}and order_date >= {{ read_from }}{% endif %}
 ),
 
 orders as (
@@ -47,8 +70,11 @@ final as (
         {{ safe_divide('orders_on_time_in_full', 'orders') }} as otif_rate,
         order_lines,
         lines_shipped_complete,
-        {{ safe_divide('lines_shipped_complete', 'order_lines') }} as line_fill_rate
+        {{ safe_divide('lines_shipped_complete', 'order_lines') }} as line_fill_rate,
+        {{ current_load_id() }} as built_from_load_id
     from monthly
+    {% if is_incremental() %}where month_start >= {{ rebuild_from }}{% endif %}
 )
 
 select * from final
+{% if is_incremental() %}{{ incremental_rebuild_marker(rebuild_from) }}{% endif %}

@@ -206,7 +206,8 @@ SETTINGS_DOC: list[tuple[str, str, str]] = [
     (
         "STOCKFLOW_DUCKDB_MEMORY_LIMIT",
         "6GB",
-        "DuckDB's memory limit in dbt builds; above it joins and windows spill to disk next to the warehouse.",
+        "DuckDB's memory limit in dbt builds and in Stockflow's own warehouse connections (ingest, forecast, "
+        "plans, publish); above it joins, windows and copies spill to disk next to the warehouse.",
     ),
     (
         "STOCKFLOW_PARQUET_LOAD",

@@ -39,16 +39,26 @@ class WarehouseBusyError(RuntimeError):
 
 @contextlib.contextmanager
 def connect(
-    path: Path, *, read_only: bool = False, timeout_seconds: float = 300.0, poll_seconds: float = 0.5
+    path: Path,
+    *,
+    read_only: bool = False,
+    timeout_seconds: float = 300.0,
+    poll_seconds: float = 0.5,
+    memory_limit: str | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse, waiting while another process holds it; always closes the connection."""
+    """Open the warehouse, waiting while another process holds it; always closes the connection.
+
+    `memory_limit` (e.g. "6GB", STOCKFLOW_DUCKDB_MEMORY_LIMIT) caps DuckDB's buffer pool in this
+    process; without it DuckDB may take 80% of the machine's memory, and a step that copies every mart
+    (publish) keeps what it read cached up to that."""
     path = Path(path)
+    config = {"memory_limit": memory_limit} if memory_limit else {}
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + timeout_seconds
     while True:
         try:
-            conn = duckdb.connect(str(path), read_only=read_only)
+            conn = duckdb.connect(str(path), read_only=read_only, config=config)
             break
         except duckdb.IOException as exc:
             if not _LOCK_PATTERN.search(str(exc)):

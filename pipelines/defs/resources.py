@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -41,7 +40,11 @@ class StockflowResource(dg.ConfigurableResource):
 
     @contextlib.contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        settings = self.settings
         with warehouse.connect(
-            Path(self.warehouse_path), read_only=read_only, timeout_seconds=self.lock_timeout_seconds
+            settings.warehouse_path,
+            read_only=read_only,
+            timeout_seconds=settings.lock_timeout_seconds,
+            memory_limit=settings.duckdb_memory_limit,
         ) as conn:
             yield conn

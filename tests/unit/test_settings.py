@@ -71,3 +71,19 @@ def test_settings_round_trip_through_environment_variables(tmp_path: Path):
     )
     assert Settings.from_env(s.to_env()) == s
     assert s.forecast_horizon_days == 14 and s.alert_webhook == "http://127.0.0.1:1/x"
+
+
+def test_warehouse_connections_are_capped_by_the_duckdb_memory_limit(tmp_path: Path):
+    # The Python steps' DuckDB (ingest, forecast reads, plans, publish) stays under the same cap as dbt;
+    # uncapped, DuckDB may cache up to 80% of the machine while publish copies every mart.
+    from pipelines.defs.resources import StockflowResource
+
+    default = StockflowResource.from_settings(Settings.from_env({"STOCKFLOW_HOME": str(tmp_path / "a")}))
+    capped = StockflowResource.from_settings(
+        Settings.from_env({"STOCKFLOW_HOME": str(tmp_path / "b"), "STOCKFLOW_DUCKDB_MEMORY_LIMIT": "1GB"})
+    )
+    for resource, shown in ((default, "5.5 GiB"), (capped, "953.6 MiB")):
+        with resource.connect() as conn:
+            assert conn.execute("select current_setting('memory_limit')").fetchall() == [(shown,)]
+        with resource.connect(read_only=True) as conn:
+            assert conn.execute("select current_setting('memory_limit')").fetchall() == [(shown,)]

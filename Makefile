@@ -9,12 +9,13 @@ PYTEST_ARGS ?=
 SCALE ?= small
 BENCH_ARGS ?=
 
-.PHONY: install install-dev system-deps demo run test ui lint lock bench clean-data
+.PHONY: install install-dev system-deps demo run test ui lint lock bench bench-real clean-data
 
 # Debian packages the tests use: LibreOffice renders the planners' workbook to PDF, poppler reads it back;
 # Chromium (driven by Playwright at /usr/bin/chromium, never a downloaded browser) opens the dashboard and the UI;
-# PostgreSQL (initdb/pg_ctl in /usr/lib/postgresql/<major>/bin) runs the dbt models on a second adapter.
-SYSTEM_PACKAGES := libreoffice-calc-nogui poppler-utils chromium chromium-driver postgresql
+# PostgreSQL (initdb/pg_ctl in /usr/lib/postgresql/<major>/bin) runs the dbt models on a second adapter;
+# r-cran-bayesm ships the Dominick's orange-juice data of the real-demand harness test and `make bench-real`.
+SYSTEM_PACKAGES := libreoffice-calc-nogui poppler-utils chromium chromium-driver postgresql r-cran-bayesm
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +37,8 @@ install-dev: $(VENV)/.installed-dev
 
 system-deps:
 	@command -v soffice >/dev/null && command -v pdfinfo >/dev/null && [ -x /usr/bin/chromium ] \
-	  && command -v chromedriver >/dev/null && compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || { \
+	  && command -v chromedriver >/dev/null && compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null \
+	  && [ -f /usr/lib/R/site-library/bayesm/data/orangeJuice.rda ] || { \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_PACKAGES); \
 	  else echo "make test needs Debian packages: sudo apt-get install $(SYSTEM_PACKAGES)"; exit 1; fi; }
@@ -61,6 +63,13 @@ ui: install
 ## bench: benchmark the pipeline and the forecaster against its peers (SCALE=small or m5), see README
 bench: install-dev
 	OMP_WAIT_POLICY=PASSIVE $(VENV)/bin/stockflow bench --scale $(SCALE) $(BENCH_ARGS)
+
+## bench-real: the forecaster on real public demand (installs Debian's r-cran-bayesm for the orange-juice data)
+bench-real: install-dev
+	@[ -f /usr/lib/R/site-library/bayesm/data/orangeJuice.rda ] || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends r-cran-bayesm; \
+	  else echo "make bench-real needs: sudo apt-get install r-cran-bayesm"; exit 1; fi; }
+	OMP_WAIT_POLICY=PASSIVE $(VENV)/bin/stockflow bench --real $(BENCH_ARGS)
 
 lint: install-dev
 	$(VENV)/bin/ruff check pipelines models_ml tests

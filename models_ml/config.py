@@ -21,6 +21,7 @@ _DEFAULTS = {
         "max_history": 3 * 364,
         "pattern_window": 364,
         "price_window": 91,
+        "calibration_days": 28,
     },
     "W": {
         "lags": (0, 1, 2, 3, 7),
@@ -30,10 +31,13 @@ _DEFAULTS = {
         "max_history": 3 * 52,
         "pattern_window": 52,
         "price_window": 13,
+        "calibration_days": 84,
     },
 }
 
 INTERMITTENT_METHODS = ("auto", "global", "croston", "sba", "tsb")
+TARGET_TRANSFORMS = ("auto", "none", "log")
+POINT_METRICS = ("mae", "mape", "mse")
 
 
 @dataclass(frozen=True)
@@ -47,13 +51,37 @@ class ForecastConfig:
     windows: tuple[int, ...] | None = None
     season: int | None = None  # periods in the short season: 7 days, 52 weeks
     max_history: int | None = None  # periods kept before the origin (bounds memory at M5 scale)
-    missing_as_zero: bool = True  # a missing period is a period without sales (False: unknown)
-    sku_as_category: bool = False  # SKU code as a LightGBM categorical feature (levels come from lags)
-    # training rows: one (target period, random horizon) pair per observed period, at most this many
-    horizon_samples: int = 1
+    # public holidays of this country (ISO code, `holidays` package) are calendar features; "CN" also
+    # adds the Spring Festival, 618 and 双11
+    holiday_country: str = "CN"
+    # drivers against the other series of the same warehouse and period: price / the location's mean
+    # price, share of the location's series on each 0/1 flag (competing prices and promotions)
+    location_drivers: bool = True
+    # a driver, series or period that `future` does not cover: "carry" the last observed value forward
+    # (with a FutureDriverWarning when `future` was given) or "error"
+    future_missing: str = "carry"
+    # a missing period is a period without sales (False: unknown; None: zero, except under the log
+    # target, which is chosen for demand that is almost never zero, where a gap is a gap in the record)
+    missing_as_zero: bool | None = None
+    # SKU code as a LightGBM categorical feature: True, False, or None = when SKUs are few (at most
+    # `sku_category_max_skus`) and each has at least `sku_category_min_periods` observed periods
+    sku_as_category: bool | None = None
+    sku_category_max_skus: int = 1000
+    sku_category_min_periods: int = 5000
+    # training rows: (target period, random horizon) pairs per observed period; None: as many as fit
+    # in max_train_rows, at most the horizon
+    horizon_samples: int | None = None
     max_train_rows: int = 600_000
     # LightGBM (median/mean model)
-    objective: str = "tweedie"  # "tweedie" | "poisson"
+    objective: str = "tweedie"  # "tweedie" | "poisson" (target_transform "none")
+    # "log": the model learns log(1 + demand) with a squared loss (a median-like level for multiplicative
+    # noise; quantiles and the mean from the holdout residuals); "none": demand itself with `objective`;
+    # "auto": the one with the lower holdout error (see docs/forecasting.md)
+    target_transform: str = "auto"
+    log_max_zero_share: float = 0.1  # auto: the log target when at most this share of periods is zero
+    # the `point` column: the forecast that minimises this error ("mae": the median, "mape": the median
+    # weighted by 1/demand, "mse": the mean), scaled per demand pattern on the holdout; None: no column
+    point_metric: str | None = None
     tweedie_variance_power: float = 1.2
     n_estimators: int = 200
     learning_rate: float = 0.08
@@ -68,6 +96,9 @@ class ForecastConfig:
     # its shape fitted per demand pattern and quantile by pinball loss on a holdout backtest
     calibrate: bool = True
     calibration_estimators: int | None = None  # trees of the holdout model (None: n_estimators)
+    # the holdout covers at least this many days, in origins one horizon apart; None: 28 days (one
+    # origin for a daily 28-day horizon), 12 weeks for weekly data (four origins for a 3-week horizon)
+    calibration_days: int | None = None
     # series with fewer observed periods than this get the mean of what they have
     min_history: int = 1
     # intermittent and lumpy series: "auto" picks per pattern on the holdout between the global
@@ -81,6 +112,12 @@ class ForecastConfig:
             raise ValueError("quantiles must lie strictly between 0 and 1")
         if self.intermittent_method not in INTERMITTENT_METHODS:
             raise ValueError(f"intermittent_method must be one of {INTERMITTENT_METHODS}")
+        if self.target_transform not in TARGET_TRANSFORMS:
+            raise ValueError(f"target_transform must be one of {TARGET_TRANSFORMS}")
+        if self.future_missing not in ("carry", "error"):
+            raise ValueError("future_missing must be 'carry' or 'error'")
+        if self.point_metric not in (None, *POINT_METRICS):
+            raise ValueError(f"point_metric must be None or one of {POINT_METRICS}")
         if self.objective not in ("tweedie", "poisson"):
             raise ValueError("objective must be 'tweedie' or 'poisson'")
         if self.num_threads < 1:
@@ -101,6 +138,7 @@ class ForecastConfig:
             max_history=self.max_history or d["max_history"],
             pattern_window=d["pattern_window"],
             price_window=d["price_window"],
+            calibration_days=self.calibration_days or d["calibration_days"],
         )
 
     def with_(self, **changes: object) -> ForecastConfig:
@@ -121,3 +159,4 @@ class ResolvedConfig:
     max_history: int
     pattern_window: int
     price_window: int
+    calibration_days: int

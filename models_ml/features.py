@@ -67,6 +67,11 @@ class Panel:
     origin: pd.Timestamp
     step_days: int
     integer: bool  # every observed demand is a whole number
+    log_target: bool = False  # the global model learns log(1 + demand) (ForecastConfig.target_transform)
+    sku_category: bool = False  # the SKU code is a categorical feature
+    loc_code: np.ndarray | None = None  # per series: location (warehouse) number
+    flag_cols: tuple[str, ...] = ()  # 0/1 drivers (promotion, feature, display flags)
+    location_driver_names: tuple[str, ...] = ()  # drivers derived from the other series of a location
     _cs: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     # a batch of series (``Panel.batches``): the whole panel's cumulative sums where the batch starts
     _cs_start: dict[str, float] = field(default_factory=dict, repr=False)
@@ -110,6 +115,11 @@ class Panel:
             origin=self.origin,
             step_days=self.step_days,
             integer=self.integer,
+            log_target=self.log_target,
+            sku_category=self.sku_category,
+            loc_code=None if self.loc_code is None else self.loc_code[s0:s1],
+            flag_cols=self.flag_cols,
+            location_driver_names=self.location_driver_names,
         )
 
     def batches(self, max_rows: int = BATCH_ROWS) -> Iterator[tuple[Panel, int, int]]:
@@ -275,7 +285,7 @@ def build_panel(history: pd.DataFrame, rc: ResolvedConfig, origin: pd.Timestamp 
 
     qty = pd.to_numeric(column(TARGET_COL), errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     qty = np.clip(qty, 0.0, None)  # returns are not negative demand
-    y = np.full(n, 0.0 if rc.base.missing_as_zero else np.nan)
+    y = np.full(n, UNRECORDED)  # periods without a row; zero or unknown below
     # several rows for the same period (duplicates, or days of a week): add them up
     filled = np.bincount(row, minlength=n)
     duplicates = bool((filled > 1).any())
@@ -295,6 +305,14 @@ def build_panel(history: pd.DataFrame, rc: ResolvedConfig, origin: pd.Timestamp 
         so = column(STOCKOUT_COL).fillna(False).astype(bool).to_numpy()
         y[row[so]] = np.nan
         del so
+    unrecorded = y == UNRECORDED
+    zero_share = (int(unrecorded.sum()) + int((y == 0).sum())) / max(n, 1)
+    log_target = rc.base.target_transform == "log" or (
+        rc.base.target_transform == "auto" and zero_share <= rc.base.log_max_zero_share
+    )
+    missing_zero = rc.base.missing_as_zero if rc.base.missing_as_zero is not None else not log_target
+    y[unrecorded] = 0.0 if missing_zero else np.nan
+    del unrecorded
 
     drv: dict[str, np.ndarray] = {}
     for col in drivers:
@@ -312,7 +330,8 @@ def build_panel(history: pd.DataFrame, rc: ResolvedConfig, origin: pd.Timestamp 
         del vals
         drv[col] = fill_within_series(dense, sid, offset, out=dense)
     del row
-    price_col = next((c for c in drivers if "price" in c.lower()), None)
+    price_col = "price" if "price" in drivers else next((c for c in drivers if "price" in c.lower()), None)
+    flags = tuple(c for c in drivers if _is_flag(drv[c]))
 
     panel = Panel(
         keys=keys,
@@ -328,9 +347,69 @@ def build_panel(history: pd.DataFrame, rc: ResolvedConfig, origin: pd.Timestamp 
         origin=origin,
         step_days=rc.step_days,
         integer=_all_close_to_integers(y[~np.isnan(y)]) if np.isnan(y).any() else _all_close_to_integers(y),
+        log_target=log_target,
+        flag_cols=flags,
     )
+    panel.sku_category = _sku_as_category(panel, rc)
+    panel.loc_code = pd.factorize(keys["warehouse_id"], sort=True)[0].astype(np.int64)
+    several = n_series >= 2 * (int(panel.loc_code.max()) + 1)
+    if rc.base.location_drivers and several and (price_col is not None or flags):
+        derived = location_drivers(panel, drv, panel.loc_code[sid], t)
+        panel.drivers.update(derived)
+        panel.location_driver_names = tuple(derived)
     panel.y_feat = impute_censored(panel)
     return panel
+
+
+YEARLY_CALENDAR = ("month", "woy", "d_spring", "d_618", "d_1111")
+YEARLY_CALENDAR_MIN_YEARS = 2
+UNRECORDED = -1.0  # build_panel's marker of a period without a history row (demand is never negative)
+
+
+def _is_flag(values: np.ndarray, sample: int = 1 << 20) -> bool:
+    """A driver whose (sampled) values are all 0 or 1: a promotion, feature or display flag."""
+    v = values[:sample]
+    v = v[~np.isnan(v)]
+    return v.size > 0 and bool(np.all((v == 0) | (v == 1)))
+
+
+def _sku_as_category(panel: Panel, rc: ResolvedConfig) -> bool:
+    """``sku_as_category``, or when None: few SKUs, each with many observed periods (across warehouses)."""
+    if rc.base.sku_as_category is not None:
+        return bool(rc.base.sku_as_category)
+    codes = pd.factorize(panel.keys["sku"], sort=True)[0]
+    n_sku = int(codes.max()) + 1 if codes.size else 0
+    if n_sku == 0 or n_sku > rc.base.sku_category_max_skus:
+        return False
+    observed = np.add.reduceat(~np.isnan(panel.y), panel.offset, dtype=np.int64)
+    per_sku = np.bincount(codes, weights=observed, minlength=n_sku)
+    return bool(np.median(per_sku) >= rc.base.sku_category_min_periods)
+
+
+def location_drivers(
+    panel: Panel, drivers: dict[str, np.ndarray], loc: np.ndarray, period: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Each row's drivers against the other series of its location (warehouse) in the same period:
+    ``loc_rel_<price>`` = price / the location's mean price of that period (competing items' prices),
+    ``loc_share_<flag>`` = share of the location's series with the flag on (competing promotions).
+    ``loc`` and ``period`` give each value's location number and period (any integers)."""
+    p0 = int(period.min()) if period.size else 0
+    width = int(period.max()) - p0 + 1 if period.size else 1
+    key = loc.astype(np.int64) * width + (period.astype(np.int64) - p0)
+    size = int(key.max()) + 1 if key.size else 0
+    out: dict[str, np.ndarray] = {}
+    names = ([panel.price_col] if panel.price_col is not None else []) + list(panel.flag_cols)
+    for name in names:
+        vals = drivers[name]
+        ok = ~np.isnan(vals)
+        total = np.bincount(key[ok], weights=vals[ok], minlength=size)
+        count = np.bincount(key[ok], minlength=size)
+        mean = np.where(count > 0, total / np.maximum(count, 1), np.nan)[key]
+        if name == panel.price_col:
+            out[f"loc_rel_{name}"] = np.where(mean > 0, vals / np.where(mean > 0, mean, 1.0), np.nan)
+        else:
+            out[f"loc_share_{name}"] = mean
+    return out
 
 
 def fill_within_series(
@@ -392,6 +471,8 @@ def cumulative_inputs(panel: Panel) -> dict[str, np.ndarray]:
     ok = ~np.isnan(yf)
     y0 = np.where(ok, yf, 0.0)
     out = {"y": y0, "n": ok.astype(np.float64), "y2": y0**2, "nz": (y0 > 0).astype(np.float64)}
+    if panel.log_target:
+        out["ly"] = np.log1p(y0)
     if panel.price_col is not None:
         p = panel.drivers[panel.price_col]
         pok = ~np.isnan(p)
@@ -455,6 +536,9 @@ def origin_features(panel: Panel, idx: np.ndarray, rc: ResolvedConfig) -> dict[s
         s = _window_stat(panel, "y", y0, idx, w)
         c = _window_stat(panel, "n", ok.astype(np.float64), idx, w)
         f[f"mean_{w}"] = np.where(c > 0, s / np.maximum(c, 1), np.nan)
+        if panel.log_target:  # the level of multiplicative demand: mean of log(1 + y)
+            ls = _window_stat(panel, "ly", np.log1p(y0), idx, w)
+            f[f"lmean_{w}"] = np.where(c > 0, ls / np.maximum(c, 1), np.nan)
     mid = rc.windows[min(2, len(rc.windows) - 1)]
     s = _window_stat(panel, "y", y0, idx, mid)
     s2 = _window_stat(panel, "y2", y0**2, idx, mid)
@@ -554,9 +638,16 @@ def target_features(
     f["year_ago"] = yr_mean
     f["year_index"] = yr_mean / (origin_f[f"mean_{rc.windows[-1]}"] + 1e-3)
 
-    cal = calendar_table(panel.origin, panel.step_days, int(panel.t.min()), int(h.max()))
+    cal = calendar_table(
+        panel.origin, panel.step_days, int(panel.t.min()), int(h.max()), rc.base.holiday_country
+    )
     rows = panel.t[idx] + h - int(panel.t.min())
+    # a yearly calendar (month, week of the year, yearly festivals) cannot be learned from less than two
+    # years of history: there it only adds noise
+    short = -int(panel.t.min()) + 1 < YEARLY_CALENDAR_MIN_YEARS * rc.year
     for col in cal.columns:
+        if short and col in YEARLY_CALENDAR:
+            continue
         f[col] = cal[col].to_numpy()[rows]
     for name, vals in drivers.items():
         f[f"x_{name}"] = vals
@@ -575,7 +666,7 @@ def static_features(panel: Panel, idx: np.ndarray, rc: ResolvedConfig) -> dict[s
     """Integer codes of the warehouse, the SKU (optional) and other static text columns."""
     s = panel.sid[idx]
     f: dict[str, np.ndarray] = {}
-    cols = ["warehouse_id", *panel.static_cols] + (["sku"] if rc.base.sku_as_category else [])
+    cols = ["warehouse_id", *panel.static_cols] + (["sku"] if panel.sku_category else [])
     for col in cols:
         codes = pd.factorize(panel.keys[col].astype(str), sort=True)[0]
         f[f"cat_{col}"] = codes[s].astype(np.int64)
@@ -596,51 +687,66 @@ def spring_festivals(first_year: int, last_year: int) -> tuple[pd.Timestamp, ...
 
 
 @lru_cache(maxsize=64)
-def _public_holidays(first_year: int, last_year: int) -> frozenset:
-    return frozenset(pd.Timestamp(d) for d in holidays.China(years=range(first_year, last_year + 1)))
+def public_holidays(country: str, first_year: int, last_year: int) -> tuple[pd.Timestamp, ...]:
+    """Public holidays of ``country`` (ISO 3166 code known to the ``holidays`` package), sorted."""
+    try:
+        days = holidays.country_holidays(country, years=range(first_year, last_year + 1))
+    except NotImplementedError as exc:
+        raise ValueError(f"holiday_country {country!r} is not a country the holidays package knows") from exc
+    return tuple(sorted(pd.Timestamp(d) for d in days))
 
 
-def daily_calendar(days: pd.DatetimeIndex) -> pd.DataFrame:
-    """Calendar and Chinese holiday features of single days.
+def _signed_distance(d64: np.ndarray, events: np.ndarray) -> np.ndarray:
+    """Days from each date to the nearest event (negative: before it)."""
+    if len(events) == 0:
+        return np.zeros(len(d64), dtype=np.int64)
+    pos = np.searchsorted(events, d64)
+    prev_e = events[np.clip(pos - 1, 0, len(events) - 1)]
+    next_e = events[np.clip(pos, 0, len(events) - 1)]
+    d_prev = (d64 - prev_e).astype("timedelta64[D]").astype(np.int64)
+    d_next = (d64 - next_e).astype("timedelta64[D]").astype(np.int64)
+    return np.where(np.abs(d_prev) <= np.abs(d_next), d_prev, d_next)
 
-    Public holidays and the (moving) Spring Festival come from ``holidays.China``; 618 and 双11
-    are fixed-date shopping festivals (June 18, November 11) that the package does not list, so
-    they are derived from the date: signed distance to the day, clipped to a month.
+
+def daily_calendar(days: pd.DatetimeIndex, country: str = "CN") -> pd.DataFrame:
+    """Calendar and holiday features of single days for the holidays of ``country``.
+
+    Every country: day of week and month, month, ISO week, month end, public holiday (``holidays``
+    package) and the signed distance to the nearest public holiday, clipped to two weeks. China (``CN``)
+    also: the signed distance to the (moving) Spring Festival, from ``holidays.China``, and to 618 and
+    双11, fixed-date shopping festivals (June 18, November 11) that the package does not list, clipped
+    to a month.
     """
     y0, y1 = int(days.year.min()) - 1, int(days.year.max()) + 1
-    sf = np.array(spring_festivals(y0, y1), dtype="datetime64[ns]")
     d64 = days.values.astype("datetime64[ns]")
-    pos = np.searchsorted(sf, d64)
-    prev_sf = sf[np.clip(pos - 1, 0, len(sf) - 1)]
-    next_sf = sf[np.clip(pos, 0, len(sf) - 1)]
-    d_prev = (d64 - prev_sf).astype("timedelta64[D]").astype(np.int64)
-    d_next = (d64 - next_sf).astype("timedelta64[D]").astype(np.int64)
-    d_sf = np.where(np.abs(d_prev) <= np.abs(d_next), d_prev, d_next)
-    pub = _public_holidays(y0, y1)
-    is_hol = np.fromiter((d in pub for d in days), dtype=np.float64, count=len(days))
+    hol = np.array(public_holidays(country, y0, y1), dtype="datetime64[ns]")
+    is_hol = np.isin(d64.astype("datetime64[D]"), hol.astype("datetime64[D]")).astype(np.float64)
+    out = {
+        "dow": days.day_of_week.to_numpy(dtype=np.float64),
+        "dom": days.day.to_numpy(dtype=np.float64),
+        "month": days.month.to_numpy(dtype=np.float64),
+        "woy": days.isocalendar().week.to_numpy(dtype=np.float64),
+        "is_month_end": days.is_month_end.astype(np.float64),
+        "is_holiday": is_hol,
+        "d_holiday": np.clip(_signed_distance(d64, hol), -14, 14).astype(np.float64),
+    }
+    if country.upper() in ("CN", "CHN", "CHINA"):
+        sf = np.array(spring_festivals(y0, y1), dtype="datetime64[ns]")
 
-    def festival(month: int, day: int) -> np.ndarray:
-        this = pd.to_datetime({"year": days.year, "month": month, "day": day}).to_numpy()
-        return np.clip((d64 - this).astype("timedelta64[D]").astype(np.int64), -31, 31)
+        def festival(month: int, day: int) -> np.ndarray:
+            this = pd.to_datetime({"year": days.year, "month": month, "day": day}).to_numpy()
+            return np.clip((d64 - this).astype("timedelta64[D]").astype(np.int64), -31, 31)
 
-    return pd.DataFrame(
-        {
-            "dow": days.day_of_week.to_numpy(dtype=np.float64),
-            "dom": days.day.to_numpy(dtype=np.float64),
-            "month": days.month.to_numpy(dtype=np.float64),
-            "woy": days.isocalendar().week.to_numpy(dtype=np.float64),
-            "is_month_end": days.is_month_end.astype(np.float64),
-            "is_holiday": is_hol,
-            "d_spring": np.clip(d_sf, -46, 46).astype(np.float64),
-            "d_618": festival(6, 18).astype(np.float64),
-            "d_1111": festival(11, 11).astype(np.float64),
-        },
-        index=days,
-    )
+        out["d_spring"] = np.clip(_signed_distance(d64, sf), -46, 46).astype(np.float64)
+        out["d_618"] = festival(6, 18).astype(np.float64)
+        out["d_1111"] = festival(11, 11).astype(np.float64)
+    return pd.DataFrame(out, index=days)
 
 
 @lru_cache(maxsize=32)
-def calendar_table(origin: pd.Timestamp, step_days: int, t_min: int, h_max: int) -> pd.DataFrame:
+def calendar_table(
+    origin: pd.Timestamp, step_days: int, t_min: int, h_max: int, country: str = "CN"
+) -> pd.DataFrame:
     """Calendar features for periods ``t_min .. h_max`` (row ``t - t_min``).
 
     Weekly periods use pandas' ``W`` convention: the date labels the 7 days ending on it; the
@@ -648,12 +754,14 @@ def calendar_table(origin: pd.Timestamp, step_days: int, t_min: int, h_max: int)
     ts = np.arange(t_min, h_max + 1)
     dates = origin + pd.to_timedelta(ts * step_days, unit="D")
     if step_days == 1:
-        return daily_calendar(pd.DatetimeIndex(dates)).reset_index(drop=True)
-    mid = daily_calendar(pd.DatetimeIndex(dates - pd.Timedelta(days=step_days // 2)))
+        return daily_calendar(pd.DatetimeIndex(dates), country).reset_index(drop=True)
+    mid = daily_calendar(pd.DatetimeIndex(dates - pd.Timedelta(days=step_days // 2)), country)
     out = mid.drop(columns=["dow", "dom", "is_month_end"]).reset_index(drop=True)
     n_hol = np.zeros(len(dates))
     for d in range(step_days):
-        n_hol += daily_calendar(pd.DatetimeIndex(dates - pd.Timedelta(days=d)))["is_holiday"].to_numpy()
+        n_hol += daily_calendar(pd.DatetimeIndex(dates - pd.Timedelta(days=d)), country)[
+            "is_holiday"
+        ].to_numpy()
     out["is_holiday"] = n_hol
     out["month_end_in_period"] = ((dates - pd.Timedelta(days=step_days - 1)).month != dates.month).astype(
         np.float64

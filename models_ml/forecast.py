@@ -20,6 +20,7 @@ Model, in short (details in the docs and in ``features``):
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import lightgbm as lgb
@@ -39,6 +40,7 @@ from models_ml.features import (
     by_batch,
     design_batches,
     design_matrix,
+    location_drivers,
     pattern_stats,
     period_index,
 )
@@ -88,7 +90,7 @@ def fit_predict(
         raise ValueError("horizon must be at least 1")
     rc = (config or ForecastConfig()).resolved(freq)
     panel = build_panel(history, rc)
-    drivers = future_drivers(panel, future, horizon)
+    drivers = future_drivers(panel, future, horizon, rc.base.future_missing)
     result = forecast_panel(panel, horizon, drivers, rc)
     return result.frame
 
@@ -104,11 +106,18 @@ class PanelForecast:
 
 @dataclass
 class Calibration:
-    """Distribution shapes per (method, pattern or None, quantile) and the route per pattern."""
+    """What the holdout backtest fixed: distribution shapes per (method, pattern or None, quantile) and
+    the route per pattern; for the log-target global model, residual quantiles and the smearing factor
+    per pattern (or None); the target transform of the global model."""
 
     shapes: dict[tuple[str, int | None, float], float] = field(default_factory=dict)
     routes: dict[int, str] = field(default_factory=dict)
     holdout_wape: dict[tuple[str, int], float] = field(default_factory=dict)
+    transform: str = "none"
+    log_quantiles: dict[tuple[int | None, float], float] = field(default_factory=dict)
+    log_smear: dict[int | None, float] = field(default_factory=dict)
+    holdout_loss: dict[str, float] = field(default_factory=dict)  # mean scaled pinball of the global model
+    point_scale: dict[int | None, float] = field(default_factory=dict)  # point = scale x p50 (point_metric)
 
     def shape(self, method: str, pattern: int, q: float) -> float:
         for key in ((method, pattern, q), (method, None, q), ("global", pattern, q), ("global", None, q)):
@@ -116,13 +125,39 @@ class Calibration:
                 return self.shapes[key]
         return DEFAULT_SHAPE
 
+    def log_quantile(self, pattern: int, q: float) -> float:
+        for key in ((pattern, q), (None, q)):
+            if key in self.log_quantiles:
+                return self.log_quantiles[key]
+        return 0.0
+
+    def smear(self, pattern: int) -> float:
+        return self.log_smear.get(pattern, self.log_smear.get(None, 1.0))
+
+
+def log_model_output(
+    z: np.ndarray, pattern: np.ndarray, qs: list[float], calib: Calibration
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and quantiles [len(qs), ...] of demand from the log-target model's output ``z`` = E log(1 + y):
+    quantile q = exp(z + r_q) - 1 with r_q the holdout residual quantile of the series' pattern, mean =
+    exp(z) E[exp(r)] - 1 (Duan's smearing estimate over the same residuals)."""
+    pat = np.broadcast_to(pattern.reshape(-1, *([1] * (z.ndim - 1))), z.shape)
+    mean = np.empty(z.shape)
+    out = np.empty((len(qs), *z.shape))
+    for p in np.unique(pat):
+        sel = pat == p
+        mean[sel] = np.exp(z[sel]) * calib.smear(int(p)) - 1.0
+        for k, q in enumerate(qs):
+            out[k][sel] = np.expm1(z[sel] + calib.log_quantile(int(p), q))
+    return np.clip(mean, 0.0, None), np.clip(out, 0.0, None)
+
 
 def forecast_panel(
     panel: Panel, horizon: int, drivers: dict[str, np.ndarray], rc: ResolvedConfig
 ) -> PanelForecast:
     """Forecast from a prepared panel; ``drivers`` maps each driver to a [series, horizon] array."""
     cfg = rc.base
-    calib = calibrate(panel, horizon, rc) if cfg.calibrate else Calibration()
+    calib = calibrate(panel, horizon, rc) if cfg.calibrate else Calibration(transform=fixed_transform(panel))
     rows = panel.last_row(0)
     pattern = series_patterns(panel, rows, rc)
     n_valid = np.add.reduceat(~np.isnan(panel.y), panel.offset, dtype=np.int64)
@@ -134,12 +169,22 @@ def forecast_panel(
         method[pattern == p] = chosen
     method[n_valid < cfg.min_history] = "mean"
 
+    qs = sorted(rc.base.quantiles)
+    qs_all = sorted({*qs, 0.5})  # the median is always computed (the point forecast scales it)
     mean = np.zeros((panel.n_series, horizon))
-    model = train_global(panel, 0, horizon, rc, cfg.n_estimators)
+    out = np.zeros((len(qs_all), panel.n_series, horizon))
+    model = train_global(panel, 0, horizon, rc, cfg.n_estimators, calib.transform)
+    log_rows = np.zeros(panel.n_series, dtype=bool)
     if model is not None:
-        mean[:] = predict_global(model, panel, rows, horizon, drivers, rc)
+        pred = predict_global(model, panel, rows, horizon, drivers, rc)
+        if calib.transform == "log":
+            log_rows = method == "global"
+            mean[:], out[:] = log_model_output(pred, pattern, qs_all, calib)
+        else:
+            mean[:] = pred
     else:  # too little data for a model
         method[method == "global"] = "mean"
+        log_rows[:] = False
     for m in CROSTON_METHODS:
         sel = np.flatnonzero(method == m)
         if sel.size:
@@ -149,22 +194,37 @@ def forecast_panel(
         mean[sel] = series_mean(panel, sel)[:, None]
     mean = np.clip(np.nan_to_num(mean), 0.0, None)
 
-    qs = sorted(rc.base.quantiles)
-    out = np.empty((len(qs), panel.n_series, horizon))
-    for k, q in enumerate(qs):
-        shape = np.array([calib.shape(m, p, q) for m, p in zip(method, pattern, strict=True)])
-        out[k] = dist_quantile(mean, shape[:, None], q, panel.integer)
+    dist = ~log_rows  # quantiles from a distribution around the mean
+    for k, q in enumerate(qs_all):
+        shape = np.array([calib.shape(m, p, q) for m, p in zip(method[dist], pattern[dist], strict=True)])
+        out[k][dist] = dist_quantile(mean[dist], shape[:, None], q, panel.integer)
     out = np.maximum.accumulate(out, axis=0)  # quantiles never cross
 
     frame = (
         panel.keys[list(ID_COLS)].iloc[np.repeat(np.arange(panel.n_series), horizon)].reset_index(drop=True)
     )
     frame[DATE_COL] = panel.date_of(np.tile(np.arange(1, horizon + 1), panel.n_series))
-    for k, q in enumerate(qs):
-        frame[quantile_column(q)] = out[k].reshape(-1)
+    for q in qs:
+        frame[quantile_column(q)] = out[qs_all.index(q)].reshape(-1)
     if cfg.include_mean:
         frame["mean"] = mean.reshape(-1)
+    if cfg.point_metric is not None:
+        p50 = out[qs_all.index(0.5)]
+        frame["point"] = point_forecast(cfg.point_metric, mean, p50, pattern, calib).reshape(-1)
     return PanelForecast(frame, method, pattern, mean, calib)
+
+
+def point_forecast(
+    metric: str, mean: np.ndarray, p50: np.ndarray, pattern: np.ndarray, calib: Calibration
+) -> np.ndarray:
+    """The ``point`` column: the mean ("mse"), the median ("mae") or the median times the holdout's MAPE
+    scale of the series' pattern ("mape")."""
+    if metric == "mse":
+        return mean
+    if metric == "mae":
+        return p50
+    scale = np.array([calib.point_scale.get(int(p), calib.point_scale.get(None, 1.0)) for p in pattern])
+    return p50 * scale[:, None]
 
 
 def series_patterns(panel: Panel, rows: np.ndarray, rc: ResolvedConfig) -> np.ndarray:
@@ -172,34 +232,61 @@ def series_patterns(panel: Panel, rows: np.ndarray, rc: ResolvedConfig) -> np.nd
     return by_batch(panel, rows, lambda b, r, _: pattern_stats(b, r, rc.pattern_window))["pattern"]
 
 
-def future_drivers(panel: Panel, future: pd.DataFrame | None, horizon: int) -> dict[str, np.ndarray]:
-    """[series, horizon] driver values: from ``future`` where given, else the last observed value."""
+def future_drivers(
+    panel: Panel, future: pd.DataFrame | None, horizon: int, missing: str = "carry"
+) -> dict[str, np.ndarray]:
+    """[series, horizon] driver values: from ``future`` where given; what it lacks (a driver, a series or
+    a period) is the last observed value with ``missing="carry"`` (a ``FutureDriverWarning`` names it
+    when ``future`` was given) or a ``ValueError`` with ``missing="error"``. Drivers derived from the
+    other series of a location are recomputed from the horizon's values."""
+    base = [name for name in panel.drivers if name not in panel.location_driver_names]
     last = panel.last_row(0)
-    out = {name: np.repeat(vals[last][:, None], horizon, axis=1) for name, vals in panel.drivers.items()}
-    if future is None or future.empty or not out:
-        return out
-    fut = future.copy()
-    fut["_t"] = period_index(pd.to_datetime(fut[DATE_COL]).dt.normalize(), panel.origin, panel.step_days)
-    fut = fut[(fut["_t"] >= 1) & (fut["_t"] <= horizon)]
-    keys = panel.keys[list(ID_COLS)].copy()
-    keys["_sid"] = np.arange(len(keys))
-    fut = fut.merge(keys, on=list(ID_COLS), how="inner")
-    s, h = fut["_sid"].to_numpy(), fut["_t"].to_numpy() - 1
-    for name in out:
-        if name in fut.columns:
-            vals = pd.to_numeric(fut[name], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-            ok = ~np.isnan(vals)
-            out[name][s[ok], h[ok]] = vals[ok]
+    out = {name: np.repeat(panel.drivers[name][last][:, None], horizon, axis=1) for name in base}
+    given = {name: np.zeros((panel.n_series, horizon), dtype=bool) for name in base}
+    if future is not None and not future.empty and out:
+        fut = future.copy()
+        fut["_t"] = period_index(pd.to_datetime(fut[DATE_COL]).dt.normalize(), panel.origin, panel.step_days)
+        fut = fut[(fut["_t"] >= 1) & (fut["_t"] <= horizon)]
+        keys = panel.keys[list(ID_COLS)].copy()
+        keys["_sid"] = np.arange(len(keys))
+        fut = fut.merge(keys, on=list(ID_COLS), how="inner")
+        s, h = fut["_sid"].to_numpy(), fut["_t"].to_numpy() - 1
+        for name in base:
+            if name in fut.columns:
+                vals = pd.to_numeric(fut[name], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+                ok = ~np.isnan(vals)
+                out[name][s[ok], h[ok]] = vals[ok]
+                given[name][s[ok], h[ok]] = True
+    if future is not None and base:
+        lacking = {name: int((~g).sum()) for name, g in given.items() if not g.all()}
+        if lacking:
+            what = ", ".join(f"{name} ({n} series-periods)" for name, n in sorted(lacking.items()))
+            msg = f"future lacks driver values for {what}"
+            if missing == "error":
+                raise ValueError(msg + "; pass them in `future` or set future_missing='carry'")
+            warnings.warn(
+                msg + ": the last observed value is carried forward", FutureDriverWarning, stacklevel=3
+            )
+    if panel.location_driver_names and panel.loc_code is not None:
+        flat = {name: v.reshape(-1) for name, v in out.items()}
+        loc = np.repeat(panel.loc_code, horizon)
+        period = np.tile(np.arange(horizon), panel.n_series)
+        for name, v in location_drivers(panel, flat, loc, period).items():
+            out[name] = v.reshape(panel.n_series, horizon)
     return out
+
+
+class FutureDriverWarning(UserWarning):
+    """``future`` did not give every driver for every series and period: the last value was carried."""
 
 
 # ------------------------------------------------------------------------------ global model
 
 
-def lgb_params(rc: ResolvedConfig) -> dict[str, object]:
+def lgb_params(rc: ResolvedConfig, transform: str = "none") -> dict[str, object]:
     c = rc.base
     params: dict[str, object] = {
-        "objective": c.objective,
+        "objective": "regression" if transform == "log" else c.objective,
         "learning_rate": c.learning_rate,
         "num_leaves": c.num_leaves,
         "min_data_in_leaf": c.min_data_in_leaf,
@@ -214,7 +301,7 @@ def lgb_params(rc: ResolvedConfig) -> dict[str, object]:
         "max_bin": 127,
         "verbose": -1,
     }
-    if c.objective == "tweedie":
+    if c.objective == "tweedie" and transform != "log":
         params["tweedie_variance_power"] = c.tweedie_variance_power
     return params
 
@@ -231,7 +318,11 @@ def training_rows(
     row_dtype = np.int32 if n < 2**31 else np.int64
     h_dtype = np.int16 if horizon < 2**15 else np.int32
     origins, hs = [], []
-    for _ in range(rc.base.horizon_samples):
+    samples = rc.base.horizon_samples
+    if samples is None:  # as many horizons per target as fit in max_train_rows, at most all of them
+        n_obs = int((~np.isnan(panel.y)).sum())
+        samples = max(1, min(horizon, rc.base.max_train_rows // max(n_obs, 1)))
+    for _ in range(samples):
         for a in range(0, n, BATCH_ROWS):
             b = min(a + BATCH_ROWS, n)
             target = a + np.flatnonzero((panel.t[a:b] <= cutoff_t) & ~np.isnan(panel.y[a:b]))
@@ -249,8 +340,10 @@ def training_rows(
 
 
 def train_global(
-    panel: Panel, cutoff_t: int, horizon: int, rc: ResolvedConfig, n_estimators: int
+    panel: Panel, cutoff_t: int, horizon: int, rc: ResolvedConfig, n_estimators: int, transform: str = "none"
 ) -> lgb.Booster | None:
+    """The global model trained on targets up to ``cutoff_t``; with ``transform="log"`` it learns
+    log(1 + demand) with a squared loss, else demand with ``config.objective``."""
     origin, h = training_rows(panel, cutoff_t, horizon, rc)
     if origin.size < 2 * rc.base.min_data_in_leaf or np.nansum(panel.y[origin + h]) <= 0:
         return None
@@ -258,8 +351,9 @@ def train_global(
     drivers = {name: vals[target] for name, vals in panel.drivers.items()}
     X = design_matrix(panel, origin, h, drivers, rc)
     cats = [c for c in X.columns if c.startswith("cat_")]
-    data = lgb.Dataset(X, label=panel.y[target], categorical_feature=cats, free_raw_data=True)
-    return lgb.train(lgb_params(rc), data, num_boost_round=n_estimators)
+    label = np.log1p(panel.y[target]) if transform == "log" else panel.y[target]
+    data = lgb.Dataset(X, label=label, categorical_feature=cats, free_raw_data=True)
+    return lgb.train(lgb_params(rc, transform), data, num_boost_round=n_estimators)
 
 
 def predict_global(
@@ -378,54 +472,165 @@ def fit_shape(mean: np.ndarray, y: np.ndarray, q: float, integer: bool, seed: in
     return float(SHAPE_GRID[int(np.argmin(losses))])
 
 
+def fixed_transform(panel: Panel) -> str:
+    """The global model's target: "log" when ``build_panel`` chose it (``target_transform``), else "none"."""
+    return "log" if panel.log_target else "none"
+
+
+def _log_residual_fit(
+    calib: Calibration, z: np.ndarray, y: np.ndarray, pattern: np.ndarray, qs: list[float]
+) -> None:
+    """Residual quantiles and smearing factors of log(1 + y) - z, pooled and per pattern."""
+    ok = ~np.isnan(y) & ~np.isnan(z)
+    r = np.log1p(np.clip(y, 0.0, None)) - z
+    groups: list[tuple[int | None, np.ndarray]] = [(None, ok)]
+    groups += [(p, ok & (pattern == p)[:, None]) for p in range(len(PATTERNS))]
+    for p, sel in groups:
+        if sel.sum() < MIN_CALIBRATION_ROWS:
+            continue
+        res = r[sel]
+        calib.log_smear[p] = float(np.mean(np.exp(res)))
+        for q in qs:
+            calib.log_quantiles[(p, q)] = float(np.quantile(res, q))
+
+
+def _mean_pinball(y: np.ndarray, quantiles: np.ndarray, qs: list[float]) -> float:
+    """Mean pinball loss over the quantiles, scaled by the mean demand (a WAPE-like figure)."""
+    ok = ~np.isnan(y)
+    scale = max(float(np.mean(y[ok])), 1e-9)
+    return float(np.mean([pinball(y[ok], quantiles[k][ok], q) for k, q in enumerate(qs)]) / scale)
+
+
+def holdout_origins(horizon: int, rc: ResolvedConfig) -> list[int]:
+    """Origins of the holdout backtest, one horizon apart, covering at least ``calibration_days`` (the
+    last ``horizon`` periods at least): residuals of a few periods only reflect those periods' shocks."""
+    span_days = rc.calibration_days
+    n = max(1, -(-span_days // (horizon * rc.step_days)))
+    return [-(n - k) * horizon for k in range(n)]
+
+
 def calibrate(panel: Panel, horizon: int, rc: ResolvedConfig) -> Calibration:
-    """Holdout backtest at origin ``-horizon``: distribution shapes and intermittent routes."""
-    calib = Calibration()
-    rows = panel.last_row(-horizon)
-    alive = np.flatnonzero(rows >= 0)
-    if alive.size == 0:
-        return calib
+    """Holdout backtest: one model trained on the periods before the first holdout origin forecasts the
+    ``horizon`` periods after each holdout origin (``holdout_origins``) from what was known there. Fixes
+    the global model's residual distribution (log target) or distribution shapes, the intermittent
+    routes and the point-forecast scales."""
+    calib = Calibration(transform=fixed_transform(panel))
+    origins = holdout_origins(horizon, rc)
     n_est = rc.base.calibration_estimators or rc.base.n_estimators
-    model = train_global(panel, -horizon, horizon, rc, n_est)
+    model = train_global(panel, origins[0], horizon, rc, n_est, calib.transform)
     if model is None:
         return calib
-    r = rows[alive]
     steps = np.arange(1, horizon + 1)
-    target = r[:, None] + steps[None, :]
-    drivers = {name: vals[target] for name, vals in panel.drivers.items()}
-    y = panel.y[target]
-    pattern = series_patterns(panel, r, rc)
-    means = {"global": predict_global(model, panel, r, horizon, drivers, rc)}
+    parts: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+    for o in origins:
+        rows = panel.last_row(o)
+        alive = np.flatnonzero(rows >= 0)
+        if alive.size == 0:
+            continue
+        r = rows[alive]
+        target = r[:, None] + steps[None, :]
+        drivers = {name: vals[target] for name, vals in panel.drivers.items()}
+        pred = predict_global(model, panel, r, horizon, drivers, rc)
+        parts.append((o, alive, panel.y[target], series_patterns(panel, r, rc), pred))
+    if not parts:
+        return calib
+    y = np.concatenate([p[2] for p in parts])
+    pattern = np.concatenate([p[3] for p in parts])
+    z_global = np.concatenate([p[4] for p in parts])
+    ok = ~np.isnan(y)
+    qs = sorted(rc.base.quantiles)
+    score_qs = sorted({*qs, 0.5})
+    if calib.transform == "log":
+        _log_residual_fit(calib, z_global, y, pattern, score_qs)
+        mu_global, quant = log_model_output(z_global, pattern, score_qs, calib)
+    else:
+        mu_global = z_global
+        valid = ok & ~np.isnan(mu_global)
+        if valid.sum() >= MIN_CALIBRATION_ROWS:
+            for q in score_qs:
+                calib.shapes[("global", None, q)] = fit_shape(mu_global[valid], y[valid], q, panel.integer)
+        quant = np.stack(
+            [dist_quantile(mu_global, calib.shape("global", -1, q), q, panel.integer) for q in score_qs]
+        )
+    calib.holdout_loss[calib.transform] = _mean_pinball(y, quant, score_qs)
+
+    means = {"global": mu_global}
     inter = np.isin(pattern, INTERMITTENT)
     methods = ["global"]
     forced = rc.base.intermittent_method
-    candidates = CROSTON_METHODS if forced == "auto" else tuple(m for m in CROSTON_METHODS if m == forced)
+    croston = CROSTON_METHODS if forced == "auto" else tuple(m for m in CROSTON_METHODS if m == forced)
     if inter.any():
-        for m in candidates:
+        for m in croston:
             means[m] = np.full(y.shape, np.nan)
-            means[m][inter] = croston_family(panel, alive[inter], -horizon, horizon, m, rc)
+            at = 0
+            for o, alive, _, pat, _ in parts:
+                sel = np.isin(pat, INTERMITTENT)
+                if sel.any():
+                    block = np.full((len(alive), horizon), np.nan)
+                    block[sel] = croston_family(panel, alive[sel], o, horizon, m, rc)
+                    means[m][at : at + len(alive)] = block
+                at += len(alive)
             methods.append(m)
-    ok = ~np.isnan(y)
-    qs = sorted(rc.base.quantiles)
     for m in methods:
         mu = means[m]
         valid = ok & ~np.isnan(mu)
-        if valid.sum() >= MIN_CALIBRATION_ROWS:
-            for q in qs:
+        as_dist = not (m == "global" and calib.transform == "log")
+        if as_dist and m != "global" and valid.sum() >= MIN_CALIBRATION_ROWS:
+            for q in score_qs:
                 calib.shapes[(m, None, q)] = fit_shape(mu[valid], y[valid], q, panel.integer)
         for p in range(len(PATTERNS)):
             sel = valid & (pattern == p)[:, None]
             if sel.sum() < MIN_CALIBRATION_ROWS:
                 continue
-            for q in qs:
-                calib.shapes[(m, p, q)] = fit_shape(mu[sel], y[sel], q, panel.integer)
-            p50 = dist_quantile(mu[sel], calib.shape(m, p, 0.5), 0.5, panel.integer)
+            if as_dist:
+                for q in score_qs:
+                    calib.shapes[(m, p, q)] = fit_shape(mu[sel], y[sel], q, panel.integer)
+                p50 = dist_quantile(mu[sel], calib.shape(m, p, 0.5), 0.5, panel.integer)
+            else:
+                p50 = np.clip(np.expm1(z_global[sel] + calib.log_quantile(p, 0.5)), 0.0, None)
             calib.holdout_wape[(m, p)] = float(np.abs(y[sel] - p50).sum() / max(y[sel].sum(), 1e-9))
     for p in INTERMITTENT:
         scores = {m: calib.holdout_wape[(m, p)] for m in methods if (m, p) in calib.holdout_wape}
         if scores and "global" in scores:
             calib.routes[p] = min(scores, key=lambda m: (scores[m], m != "global"))
+    if rc.base.point_metric == "mape":
+        if calib.transform == "log":
+            p50 = np.clip(
+                np.expm1(
+                    z_global + np.vectorize(lambda p: calib.log_quantile(int(p), 0.5))(pattern)[:, None]
+                ),
+                0.0,
+                None,
+            )
+        else:
+            p50 = np.stack(
+                [
+                    dist_quantile(
+                        mu_global[k], calib.shape("global", int(pattern[k]), 0.5), 0.5, panel.integer
+                    )
+                    for k in range(len(pattern))
+                ]
+            )
+        fit_point_scales(calib, p50, y, pattern)
     return calib
+
+
+POINT_SCALES = np.geomspace(0.25, 2.0, 91)
+
+
+def fit_point_scales(calib: Calibration, p50: np.ndarray, y: np.ndarray, pattern: np.ndarray) -> None:
+    """Per pattern (and pooled): the multiple of the median with the lowest holdout MAPE (periods with
+    demand only: MAPE is undefined at zero). For skewed demand it lies below 1 (the median weighted by
+    1 / demand)."""
+    ok = ~np.isnan(y) & (y > 0) & ~np.isnan(p50)
+    groups: list[tuple[int | None, np.ndarray]] = [(None, ok)]
+    groups += [(p, ok & (pattern == p)[:, None]) for p in range(len(PATTERNS))]
+    for p, sel in groups:
+        if sel.sum() < MIN_CALIBRATION_ROWS:
+            continue
+        f, a = p50[sel], y[sel]
+        losses = [float(np.mean(np.abs(c * f - a) / a)) for c in POINT_SCALES]
+        calib.point_scale[p] = float(POINT_SCALES[int(np.argmin(losses))])
 
 
 # ------------------------------------------------------------------------------------ baselines

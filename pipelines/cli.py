@@ -127,6 +127,13 @@ def _cmd_dbt(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
+    if args.real:  # the forecaster on real public demand (benchmarks/forecast_real.py)
+        import runpy
+
+        script = REPO_ROOT / "benchmarks" / "forecast_real.py"
+        argv = ["--results-dir", str(args.results_dir)] + (["--skip-peers"] if args.peers == "" else [])
+        main = runpy.run_path(str(script))["main"]
+        return int(main(argv))
     from pipelines.bench.run import SCALES, Scale, main_text, run_benchmark
     from pipelines.bench.stages import PEERS
 
@@ -277,6 +284,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--workdir",
         type=Path,
         help="scratch folder (default $STOCKFLOW_HOME/bench/<scale>; cleared at start)",
+    )
+    bench.add_argument(
+        "--real",
+        action="store_true",
+        help="instead: the forecaster on real public demand (Dominick's orange juice under the TSPerf "
+        "protocol, UCI weekly sales) beside published results and statsforecast/mlforecast fitted in the "
+        "same run (benchmarks/forecast_real.py; `--peers ''` skips the peers); results in <date>-real.json",
     )
     bench.add_argument(
         "--results-dir", type=Path, default=REPO_ROOT / "benchmarks" / "results", help="where the JSON goes"

@@ -74,9 +74,9 @@ def _oj_grid(yx: pd.DataFrame, last_week: int) -> pd.DataFrame:
 
 
 def _oj_keys(out: pd.DataFrame, week_col: str = "week") -> pd.DataFrame:
-    store, brand = out["unique_id"].str.split("|").str
-    out["store"] = store.str.removeprefix("store").astype(int)
-    out["brand"] = brand.str.removeprefix("brand").astype(int)
+    parts = out["unique_id"].astype(str).str.split("|", expand=True)
+    out["store"] = parts[0].str.removeprefix("store").astype(int)
+    out["brand"] = parts[1].str.removeprefix("brand").astype(int)
     out["week"] = out[week_col].astype(int)
     return out
 
@@ -160,8 +160,11 @@ def run_orange_juice(cache: Path, peers: bool) -> dict:
     }
     if peers:
         for name, fn in (("statsforecast AutoETS", oj_statsforecast), ("mlforecast LightGBM", oj_mlforecast)):
-            p, s = fn(yx)
-            rows[name] = {"mape": oj.score(yx, p)["mape"], "seconds": s}
+            try:
+                p, s = fn(yx)
+                rows[name] = {"mape": oj.score(yx, p)["mape"], "seconds": s}
+            except Exception as exc:  # a peer's failure is reported, not fatal to the benchmark
+                rows[name] = {"error": f"{type(exc).__name__}: {exc}", "seconds": None}
     out["results"] = rows
     out["published"] = oj.PUBLISHED_MAPE
     return out

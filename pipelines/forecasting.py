@@ -36,7 +36,9 @@ def forecast_config(settings) -> ForecastConfig:  # noqa: F821 (imported lazily:
     """The forecaster's settings from Stockflow's: threads as configured, the mean column for planning."""
     from models_ml.config import ForecastConfig
 
-    return ForecastConfig(num_threads=settings.forecast_threads, include_mean=True)
+    return ForecastConfig(
+        num_threads=settings.forecast_threads, include_mean=True, holiday_country=settings.holiday_country
+    )
 
 
 def demand_history(conn: duckdb.DuckDBPyConnection, horizon_days: int, history_days: int) -> DemandHistory:

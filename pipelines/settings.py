@@ -56,6 +56,7 @@ class Settings:
     forecast_horizon_days: int = 28
     forecast_history_days: int = 730
     forecast_threads: int = 2
+    holiday_country: str = "CN"
     backtest_origins: int = 3
     backtest_every_days: int = 7
     export_lang: str = "zh"
@@ -92,6 +93,7 @@ class Settings:
             forecast_horizon_days=int(_number(env, "STOCKFLOW_FORECAST_HORIZON_DAYS", 28)),
             forecast_history_days=int(_number(env, "STOCKFLOW_FORECAST_HISTORY_DAYS", 730)),
             forecast_threads=int(_number(env, "STOCKFLOW_FORECAST_THREADS", 2)),
+            holiday_country=(env.get("STOCKFLOW_HOLIDAY_COUNTRY") or "CN").upper(),
             backtest_origins=int(_number(env, "STOCKFLOW_BACKTEST_ORIGINS", 3)),
             backtest_every_days=int(_number(env, "STOCKFLOW_BACKTEST_EVERY_DAYS", 7)),
             export_lang=_choice(env, "STOCKFLOW_EXPORT_LANG", ("zh", "en"), "zh"),
@@ -121,6 +123,7 @@ class Settings:
             "STOCKFLOW_FORECAST_HORIZON_DAYS": self.forecast_horizon_days,
             "STOCKFLOW_FORECAST_HISTORY_DAYS": self.forecast_history_days,
             "STOCKFLOW_FORECAST_THREADS": self.forecast_threads,
+            "STOCKFLOW_HOLIDAY_COUNTRY": self.holiday_country,
             "STOCKFLOW_BACKTEST_ORIGINS": self.backtest_origins,
             "STOCKFLOW_BACKTEST_EVERY_DAYS": self.backtest_every_days,
             "STOCKFLOW_EXPORT_LANG": self.export_lang,
@@ -189,6 +192,12 @@ SETTINGS_DOC: list[tuple[str, str, str]] = [
         "STOCKFLOW_FORECAST_THREADS",
         "2",
         "LightGBM threads (set it: OpenMP defaults are slow on shared cores).",
+    ),
+    (
+        "STOCKFLOW_HOLIDAY_COUNTRY",
+        "CN",
+        "Country whose public holidays the forecaster uses as calendar features (ISO code known to the "
+        "holidays package, e.g. CN, US, GB, DE, JP); CN adds the Spring Festival, 618 and 双11.",
     ),
     ("STOCKFLOW_BACKTEST_ORIGINS", "3", "Forecast origins in the rolling backtest, one horizon apart."),
     (

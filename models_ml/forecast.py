@@ -92,6 +92,7 @@ def fit_predict(
     panel = build_panel(history, rc)
     drivers = future_drivers(panel, future, horizon, rc.base.future_missing)
     result = forecast_panel(panel, horizon, drivers, rc)
+    result.frame.attrs["freq"] = freq  # plan_replenishment reads weekly rows as weeks
     return result.frame
 
 

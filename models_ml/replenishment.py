@@ -80,6 +80,7 @@ SAFETY_STOCK_AT_MIN = "SAFETY_STOCK_AT_MIN"
 SAFETY_STOCK_AT_MAX = "SAFETY_STOCK_AT_MAX"
 BACKORDERS_OPEN = "BACKORDERS_OPEN"
 DONOR_FOR_TRANSFER = "DONOR_FOR_TRANSFER"
+FORECAST_SPLIT_TO_DAYS = "FORECAST_SPLIT_TO_DAYS"
 FLAGS = (
     ROUNDED_TO_MOQ,
     ROUNDED_TO_PACK,
@@ -93,9 +94,11 @@ FLAGS = (
     SAFETY_STOCK_AT_MAX,
     BACKORDERS_OPEN,
     DONOR_FOR_TRANSFER,
+    FORECAST_SPLIT_TO_DAYS,
 )
 
 POLICIES = ("RS", "sQ", "minmax")
+FREQ_DAYS = {"D": 1, "W": 7}
 DISCONTINUED_STATUSES = ("discontinued", "inactive", "obsolete", "blocked")
 Z90 = float(norm.ppf(0.9))
 
@@ -310,7 +313,7 @@ def round_order_qty(
     capped = qty > cap_eff
     qty = np.where(need, np.minimum(qty, cap_eff), 0.0)
     moq_applied = need & (moq > net) & ~capped
-    pack_applied = need & ~capped & (qty > base + 1e-9)
+    pack_applied = need & ~capped & (qty > base + 1e-9) & (pack > 1)  # pack 1: a whole unit, not a pack
     return qty, moq_applied, pack_applied, capped
 
 
@@ -623,6 +626,60 @@ def _joined(masks: list[tuple[np.ndarray, str]], n: int, sep: str) -> np.ndarray
     return out
 
 
+def forecast_step_days(forecast: pd.DataFrame, freq: str | None = None) -> int:
+    """Days per forecast row: 1 (daily) or 7 (weekly) from ``freq``, the frame's ``attrs["freq"]`` or the
+    spacing of each series' dates (the smallest gap between consecutive dates of a series)."""
+    freq = freq or forecast.attrs.get("freq")
+    if freq is not None:
+        if freq not in FREQ_DAYS:
+            raise ValueError(f"freq must be one of {tuple(FREQ_DAYS)}, not {freq!r}")
+        return FREQ_DAYS[freq]
+    if len(forecast) == 0:
+        return 1
+    f = forecast[[*KEYS, "date"]].drop_duplicates().sort_values([*KEYS, "date"])
+    gaps = pd.to_datetime(f["date"]).diff().dt.days
+    same = (f["sku"] == f["sku"].shift()) & (f["warehouse_id"] == f["warehouse_id"].shift())
+    gaps = gaps[same]
+    if gaps.empty:  # one date per series: nothing to infer from
+        return 1
+    step = int(gaps.min())
+    if step not in FREQ_DAYS.values():
+        raise ValueError(
+            f"forecast dates are {step} days apart: plan_replenishment plans from daily or weekly (W) "
+            "forecasts; pass freq='D' or 'W' or aggregate the forecast"
+        )
+    return step
+
+
+def daily_forecast(forecast: pd.DataFrame, freq: str | None = None) -> tuple[pd.DataFrame, int]:
+    """The forecast as one row per day, and the days per row it came with.
+
+    A weekly row (dated on the last of its 7 days, pandas' ``W``) becomes 7 days of mean / 7 and p50 / 7;
+    each other quantile keeps its weekly distance from the point forecast divided by sqrt(7), and a
+    ``sigma`` column is divided by sqrt(7), so that the 7 days add up to the week's mean and variance
+    (days of one week treated as independent draws of the week's error)."""
+    step = forecast_step_days(forecast, freq)
+    if step == 1:
+        return forecast, 1
+    f = forecast.reset_index(drop=True)
+    point_col = "mean" if "mean" in f.columns and f["mean"].notna().any() else "p50"
+    point_w = _num(f, point_col).fillna(0.0)
+    out = f.loc[f.index.repeat(step)].reset_index(drop=True)
+    offset = np.tile(np.arange(step - 1, -1, -1), len(f))
+    out["date"] = pd.to_datetime(out["date"]) - pd.to_timedelta(offset, unit="D")
+    root = np.sqrt(step)
+    point_d = np.repeat(point_w.to_numpy() / step, step)
+    for col in [c for c in _quantile_columns(f)] + (["mean"] if "mean" in f.columns else []):
+        if col == point_col:
+            out[col] = point_d
+        else:
+            excess = np.repeat((_num(f, col) - point_w).to_numpy(), step) / root
+            out[col] = np.clip(point_d + excess, 0.0, None)
+    if "sigma" in f.columns:
+        out["sigma"] = _num(out, "sigma") / root
+    return out, step
+
+
 # --------------------------------------------------------------------------- public API
 
 
@@ -634,14 +691,22 @@ def plan_replenishment(
     backorders: pd.DataFrame | None = None,
     as_of: date | pd.Timestamp | str | None = None,
     config: ReplenishmentConfig | None = None,
+    freq: str | None = None,
 ) -> pd.DataFrame:
     """One explained replenishment line per SKU x warehouse (columns ``PLAN_COLUMNS``).
+
+    ``freq``: "D" or "W" (``fit_predict``'s frequencies); None: ``forecast.attrs["freq"]`` (set by
+    ``fit_predict``) or the spacing of the forecast's dates. A weekly forecast (a date labels the 7 days
+    ending on it) is split into days before planning (``daily_forecast``; flag ``FORECAST_SPLIT_TO_DAYS``);
+    any other spacing is refused with a ValueError.
 
     Rows: the union of the SKU x warehouse keys of forecast, stock, open POs, backorders and
     per-warehouse params. ``as_of`` defaults to the first forecast date.
     """
     cfg = config or ReplenishmentConfig()
-    forecast = _str_keys(forecast)
+    forecast, step = daily_forecast(_str_keys(forecast), freq)
+    if as_of is None and step > 1:  # the first day of the first forecast period
+        as_of = pd.to_datetime(forecast["date"]).min() if len(forecast) else None
     if as_of is None:
         as_of = pd.to_datetime(forecast["date"]).min() if len(forecast) else pd.Timestamp.today().normalize()
     as_of = pd.Timestamp(as_of).normalize()
@@ -655,6 +720,7 @@ def plan_replenishment(
     )
     keys = keys.dropna().drop_duplicates().sort_values(KEYS, ignore_index=True)
     n = len(keys)
+    split_rows = np.full(n, step > 1)
     df = _merge_params(keys, params)
     df = df.merge(_sum_by_key(stock, "on_hand_qty", "on_hand_qty"), on=KEYS, how="left")
     df = df.merge(_sum_by_key(open_pos, "qty", "on_order_qty"), on=KEYS, how="left")
@@ -813,7 +879,8 @@ def plan_replenishment(
                 CAPPED_AT_MAX: capped & (qty > 0),
                 MISSING_LEAD_TIME_FALLBACK: sp.lead_time_fallback,
                 LEAD_TIME_FROM_MASTER: sp.lead_time_from_master,
-                DEFAULT_CLASS: sp.default_class,
+                DEFAULT_CLASS: sp.default_class & ~sp.service_override,
+                FORECAST_SPLIT_TO_DAYS: split_rows,
                 NO_FORECAST: ~fw.has_forecast,
                 HORIZON_EXTENDED: fw.extended,
                 SAFETY_STOCK_AT_MIN: ss_min,

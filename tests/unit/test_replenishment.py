@@ -262,10 +262,11 @@ def test_round_order_qty_moq_pack_and_cap_by_hand():
         np.array([np.nan, np.nan, np.nan, 100, 10, np.nan, np.nan, 40]),
     )
     # 13 -> MOQ 48 (already a pack multiple); 50 -> pack 60; 0.2 -> 1; 500 -> cap 100 -> 96 (4 packs);
-    # cap 10 below a pack of 24 -> one pack; nothing needed -> 0; cap 40 below MOQ 50 -> cap wins
+    # cap 10 below a pack of 24 -> one pack; nothing needed -> 0; cap 40 below MOQ 50 -> cap wins.
+    # 0.2 -> 1 with pack size 1 is a whole unit, not a pack rounding (issue 14 defect 5)
     assert qty.tolist() == [48, 60, 1, 96, 24, 0, 0, 40]
     assert moq.tolist() == [True, False, False, False, False, False, False, False]
-    assert pack.tolist() == [False, True, True, False, False, False, False, False]
+    assert pack.tolist() == [False, True, False, False, False, False, False, False]
     assert cap.tolist() == [False, False, False, True, True, False, False, True]
 
 

@@ -351,7 +351,12 @@ def build_panel(history: pd.DataFrame, rc: ResolvedConfig, origin: pd.Timestamp 
         flag_cols=flags,
     )
     panel.sku_category = _sku_as_category(panel, rc)
-    panel.loc_code = pd.factorize(keys["warehouse_id"], sort=True)[0].astype(np.int64)
+    # competing items: the series of the same warehouse and, when the history has one, the same first
+    # static attribute (category): prices of unlike items (a battery, a television) do not compete
+    group = keys["warehouse_id"].astype(str)
+    if static:
+        group = group + "\x1f" + keys[static[0]].astype(str)
+    panel.loc_code = pd.factorize(group, sort=True)[0].astype(np.int64)
     several = n_series >= 2 * (int(panel.loc_code.max()) + 1)
     if rc.base.location_drivers and several and (price_col is not None or flags):
         derived = location_drivers(panel, drv, panel.loc_code[sid], t)
@@ -362,7 +367,7 @@ def build_panel(history: pd.DataFrame, rc: ResolvedConfig, origin: pd.Timestamp 
 
 
 YEARLY_CALENDAR = ("month", "woy", "d_spring", "d_618", "d_1111")
-YEARLY_CALENDAR_MIN_YEARS = 2
+YEARLY_CALENDAR_MIN_YEARS = 1
 UNRECORDED = -1.0  # build_panel's marker of a period without a history row (demand is never negative)
 
 
@@ -642,8 +647,9 @@ def target_features(
         panel.origin, panel.step_days, int(panel.t.min()), int(h.max()), rc.base.holiday_country
     )
     rows = panel.t[idx] + h - int(panel.t.min())
-    # a yearly calendar (month, week of the year, yearly festivals) cannot be learned from less than two
-    # years of history: there it only adds noise
+    # a yearly calendar (month, week of the year, yearly festivals) cannot be learned from less than a
+    # year of history: there it only adds noise (two years was too strict: the demo's two-year history
+    # lost its festivals at every backtest origin, WAPE 75.7% -> 76.4%)
     short = -int(panel.t.min()) + 1 < YEARLY_CALENDAR_MIN_YEARS * rc.year
     for col in cal.columns:
         if short and col in YEARLY_CALENDAR:
@@ -712,10 +718,10 @@ def daily_calendar(days: pd.DatetimeIndex, country: str = "CN") -> pd.DataFrame:
     """Calendar and holiday features of single days for the holidays of ``country``.
 
     Every country: day of week and month, month, ISO week, month end, public holiday (``holidays``
-    package) and the signed distance to the nearest public holiday, clipped to two weeks. China (``CN``)
-    also: the signed distance to the (moving) Spring Festival, from ``holidays.China``, and to 618 and
-    双11, fixed-date shopping festivals (June 18, November 11) that the package does not list, clipped
-    to a month.
+    package). Other countries than China: the signed distance to the nearest public holiday, clipped to
+    two weeks. China (``CN``) instead: the signed distance to the (moving) Spring Festival, from
+    ``holidays.China``, and to 618 and 双11, fixed-date shopping festivals (June 18, November 11) that
+    the package does not list, clipped to a month.
     """
     y0, y1 = int(days.year.min()) - 1, int(days.year.max()) + 1
     d64 = days.values.astype("datetime64[ns]")
@@ -728,9 +734,12 @@ def daily_calendar(days: pd.DatetimeIndex, country: str = "CN") -> pd.DataFrame:
         "woy": days.isocalendar().week.to_numpy(dtype=np.float64),
         "is_month_end": days.is_month_end.astype(np.float64),
         "is_holiday": is_hol,
-        "d_holiday": np.clip(_signed_distance(d64, hol), -14, 14).astype(np.float64),
     }
-    if country.upper() in ("CN", "CHN", "CHINA"):
+    if country.upper() not in ("CN", "CHN", "CHINA"):
+        # China's calendar has the Spring Festival distance below instead (the demo's daily WAPE got
+        # 0.6-0.9 points worse with both)
+        out["d_holiday"] = np.clip(_signed_distance(d64, hol), -14, 14).astype(np.float64)
+    else:
         sf = np.array(spring_festivals(y0, y1), dtype="datetime64[ns]")
 
         def festival(month: int, day: int) -> np.ndarray:

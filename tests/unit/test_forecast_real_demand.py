@@ -162,3 +162,19 @@ def test_uci_weekly_loader():
     assert frame["sku"].nunique() == 811 and frame["week"].nunique() == 52
     assert len(frame) == 811 * 52
     assert (frame["date"].dt.day_of_week == 6).all()  # weekly dates on Sundays
+
+
+def test_competing_items_are_those_of_the_same_warehouse_and_category():
+    hist = pd.DataFrame(
+        {
+            "sku": ["A", "B", "C", "D"],
+            "warehouse_id": ["W", "W", "W", "V"],
+            "category": ["juice", "juice", "tv", "juice"],
+            "date": pd.to_datetime(["2024-01-01"] * 4),
+            "qty": [1.0, 2.0, 3.0, 4.0],
+            "price": [1.0, 3.0, 500.0, 2.0],
+        }
+    )
+    panel = build_panel(hist, ForecastConfig().resolved("D"))
+    codes = dict(zip(panel.keys["sku"], panel.loc_code, strict=True))
+    assert codes["A"] == codes["B"] and len({codes["A"], codes["C"], codes["D"]}) == 3

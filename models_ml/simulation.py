@@ -322,10 +322,12 @@ def simulate_policy(
                     cfg,
                 )
                 if to.size:
-                    on_hand[frm] -= moved
-                    on_hand[to] += moved
-                    rec["transfer"][t, frm] -= moved
-                    rec["transfer"][t, to] += moved
+                    # unbuffered: one donor may serve several receivers the same day (a fancy-indexed
+                    # `-=` would debit it only once)
+                    np.subtract.at(on_hand, frm, moved)
+                    np.add.at(on_hand, to, moved)
+                    np.subtract.at(rec["transfer"][t], frm, moved)
+                    np.add.at(rec["transfer"][t], to, moved)
                     qty[np.searchsorted(idx, to)] = 0.0
             go = qty > 0
             if go.any():

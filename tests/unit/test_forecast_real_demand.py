@@ -146,8 +146,9 @@ def test_holdout_covers_several_origins_for_short_weekly_horizons():
 
 
 def test_orange_juice_harness_reproduces_the_published_naive():
-    if not oj.RDA_PATH.exists():
-        pytest.skip(f"{oj.RDA_PATH} missing: `make test` installs r-cran-bayesm")
+    assert oj.RDA_PATH.exists(), (
+        f"{oj.RDA_PATH} missing: `make test` installs the Debian package r-cran-bayesm"
+    )
     yx = oj.load_yx(Path(__file__).resolve().parents[2] / "data" / "real_cache")
     assert len(yx) == 106_139 and yx["store"].nunique() == 83 and yx["brand"].nunique() == 11
     result = oj.score(yx, oj.run(yx, oj.naive_tsperf))
@@ -156,8 +157,7 @@ def test_orange_juice_harness_reproduces_the_published_naive():
 
 
 def test_uci_weekly_loader():
-    if not uci.data_path().exists():
-        pytest.skip(f"{uci.data_path()} missing")
+    assert uci.data_path().exists(), f"{uci.data_path()} missing: shared/data/real beside the checkout"
     frame = uci.load()
     assert frame["sku"].nunique() == 811 and frame["week"].nunique() == 52
     assert len(frame) == 811 * 52

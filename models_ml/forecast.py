@@ -602,24 +602,13 @@ def calibrate(panel: Panel, horizon: int, rc: ResolvedConfig) -> Calibration:
         scores = {m: calib.holdout_wape[(m, p)] for m in methods if (m, p) in calib.holdout_wape}
         if scores and "global" in scores:
             calib.routes[p] = min(scores, key=lambda m: (scores[m], m != "global"))
-    if rc.base.point_metric == "mape":
+    if rc.base.point_metric == "mape":  # the holdout medians, vectorised over series
         if calib.transform == "log":
-            p50 = np.clip(
-                np.expm1(
-                    z_global + np.vectorize(lambda p: calib.log_quantile(int(p), 0.5))(pattern)[:, None]
-                ),
-                0.0,
-                None,
-            )
+            shift = np.array([calib.log_quantile(int(p), 0.5) for p in pattern])
+            p50 = np.clip(np.expm1(z_global + shift[:, None]), 0.0, None)
         else:
-            p50 = np.stack(
-                [
-                    dist_quantile(
-                        mu_global[k], calib.shape("global", int(pattern[k]), 0.5), 0.5, panel.integer
-                    )
-                    for k in range(len(pattern))
-                ]
-            )
+            shape = np.array([calib.shape("global", int(p), 0.5) for p in pattern])
+            p50 = dist_quantile(mu_global, shape[:, None], 0.5, panel.integer)
         fit_point_scales(calib, p50, y, pattern)
     return calib
 

@@ -705,8 +705,6 @@ def plan_replenishment(
     """
     cfg = config or ReplenishmentConfig()
     forecast, step = daily_forecast(_str_keys(forecast), freq)
-    if as_of is None and step > 1:  # the first day of the first forecast period
-        as_of = pd.to_datetime(forecast["date"]).min() if len(forecast) else None
     if as_of is None:
         as_of = pd.to_datetime(forecast["date"]).min() if len(forecast) else pd.Timestamp.today().normalize()
     as_of = pd.Timestamp(as_of).normalize()

@@ -38,6 +38,9 @@ from models_ml.forecast import fit_predict  # noqa: E402
 
 THREADS = int(os.environ.get("STOCKFLOW_FORECAST_THREADS", "2"))
 QUANTILES = (0.1, 0.5, 0.9)
+# the model settings for weekly store x item panels, the same for both sets: more, smaller steps than the
+# defaults (which were set on daily intermittent demand, where the log target does not apply)
+WEEKLY_MODEL = {"n_estimators": 400, "learning_rate": 0.05, "num_leaves": 31, "min_data_in_leaf": 50}
 
 
 def _coverage(y: np.ndarray, frame: pd.DataFrame) -> dict[str, float]:
@@ -53,20 +56,20 @@ def oj_stockflow(yx: pd.DataFrame, config: ForecastConfig) -> tuple[pd.DataFrame
         warnings.simplefilter(
             "ignore"
         )  # a store x brand without a row in a forecast week carries its drivers
-        pred = oj.run(yx, oj.stockflow(config))
+        pred = oj.run(yx, oj.stockflow(config, all_prices=True))
     return pred, time.perf_counter() - t0
 
 
 def _oj_grid(yx: pd.DataFrame, last_week: int) -> pd.DataFrame:
     """Every store x brand over weeks 40..last_week, units and drivers filled forward then backward (as
     TSPerf's own baselines complete the series)."""
-    frame = oj.history_frame(yx)
+    frame = oj.history_frame(yx, all_prices=True)
     frame = frame[frame["week"] <= last_week]
     keys = frame[["sku", "warehouse_id"]].drop_duplicates()
     weeks = pd.DataFrame({"week": range(oj.TRAIN_START_WEEK, last_week + 1)})
     grid = keys.merge(weeks, how="cross").merge(frame, on=["sku", "warehouse_id", "week"], how="left")
     grid = grid.sort_values(["sku", "warehouse_id", "week"], ignore_index=True)
-    cols = ["qty", "price", "deal", "feat"]
+    cols = ["qty", "price", "deal", "feat", *oj.PRICE_COLS]
     grid[cols] = grid.groupby(["sku", "warehouse_id"])[cols].ffill()
     grid[cols] = grid.groupby(["sku", "warehouse_id"])[cols].bfill()
     grid["unique_id"] = grid["warehouse_id"] + "|" + grid["sku"]
@@ -99,8 +102,9 @@ def oj_statsforecast(yx: pd.DataFrame) -> tuple[pd.DataFrame, float]:
 
 
 def oj_mlforecast(yx: pd.DataFrame) -> tuple[pd.DataFrame, float]:
-    """mlforecast LightGBM on log units: lags 1-4 and 52, rolling means, the drivers (price, deal, feat)
-    of the target week as exogenous features, store and brand static, recursive over the 3 weeks."""
+    """mlforecast LightGBM on log units: lags 1-4 and 52, rolling means, the drivers (own price, every
+    brand's price, deal, feat: what Stockflow gets) of the target week as exogenous features, store and
+    brand static, recursive over the 3 weeks."""
     import lightgbm as lgb
     from mlforecast import MLForecast
     from mlforecast.lag_transforms import RollingMean
@@ -114,9 +118,9 @@ def oj_mlforecast(yx: pd.DataFrame) -> tuple[pd.DataFrame, float]:
         grid["store"] = grid["warehouse_id"].astype("category")
         grid["brand"] = grid["sku"].astype("category")
         df = grid.rename(columns={"week": "ds", "qty": "y"})
-        cols = ["unique_id", "ds", "y", "price", "deal", "feat", "store", "brand"]
-        train = df[df["ds"] <= rnd.train_end][cols]
-        future = df[df["ds"] > rnd.train_end][["unique_id", "ds", "price", "deal", "feat"]]
+        exog = ["price", "deal", "feat", *oj.PRICE_COLS]
+        train = df[df["ds"] <= rnd.train_end][["unique_id", "ds", "y", *exog, "store", "brand"]]
+        future = df[df["ds"] > rnd.train_end][["unique_id", "ds", *exog]]
         log = GlobalSklearnTransformer(FunctionTransformer(func=np.log1p, inverse_func=np.expm1))
         model = lgb.LGBMRegressor(
             n_estimators=300, learning_rate=0.05, num_leaves=63, verbose=-1, n_jobs=THREADS
@@ -142,7 +146,12 @@ def run_orange_juice(cache: Path, peers: bool) -> dict:
     naive = oj.run(yx, oj.naive_tsperf)
     rows["naive (TSPerf, harness check)"] = {"mape": oj.score(yx, naive)["mape"], "seconds": None}
     config = ForecastConfig(
-        quantiles=QUANTILES, include_mean=True, holiday_country="US", num_threads=THREADS, point_metric="mape"
+        quantiles=QUANTILES,
+        include_mean=True,
+        holiday_country="US",
+        num_threads=THREADS,
+        point_metric="mape",
+        **WEEKLY_MODEL,
     )
     pred, secs = oj_stockflow(yx, config)
     test = pd.concat([yx[yx["week"].isin(r.test_weeks)].assign(round=r.number) for r in oj.ROUNDS])
@@ -200,7 +209,7 @@ def _uci_scores(fc: pd.DataFrame, hist: pd.DataFrame, point: str, mean: str) -> 
 def run_uci(peers: bool) -> dict:
     hist = uci.load()
     truth = hist[["sku", "week", "qty"]]
-    config = ForecastConfig(quantiles=QUANTILES, include_mean=True, num_threads=THREADS)
+    config = ForecastConfig(quantiles=QUANTILES, include_mean=True, num_threads=THREADS, **WEEKLY_MODEL)
     parts, t0 = [], time.perf_counter()
     for origin in uci.ORIGIN_WEEKS:
         past = hist[hist["week"] <= origin].drop(columns="week")

@@ -140,7 +140,8 @@ class Calibration:
 def log_model_output(
     z: np.ndarray, pattern: np.ndarray, qs: list[float], calib: Calibration
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and quantiles [len(qs), ...] of demand from the log-target model's output ``z`` = E log(1 + y):
+    """Mean and quantiles [len(qs), ...] of demand from the log-target model's output ``z`` (the median or
+    mean of log(1 + y), ``log_objective``):
     quantile q = exp(z + r_q) - 1 with r_q the holdout residual quantile of the series' pattern, mean =
     exp(z) E[exp(r)] - 1 (Duan's smearing estimate over the same residuals)."""
     pat = np.broadcast_to(pattern.reshape(-1, *([1] * (z.ndim - 1))), z.shape)
@@ -288,7 +289,11 @@ class FutureDriverWarning(UserWarning):
 def lgb_params(rc: ResolvedConfig, transform: str = "none") -> dict[str, object]:
     c = rc.base
     params: dict[str, object] = {
-        "objective": "regression" if transform == "log" else c.objective,
+        "objective": (
+            {"l1": "regression_l1", "l2": "regression"}[c.log_objective]
+            if transform == "log"
+            else c.objective
+        ),
         "learning_rate": c.learning_rate,
         "num_leaves": c.num_leaves,
         "min_data_in_leaf": c.min_data_in_leaf,
@@ -345,7 +350,7 @@ def train_global(
     panel: Panel, cutoff_t: int, horizon: int, rc: ResolvedConfig, n_estimators: int, transform: str = "none"
 ) -> lgb.Booster | None:
     """The global model trained on targets up to ``cutoff_t``; with ``transform="log"`` it learns
-    log(1 + demand) with a squared loss, else demand with ``config.objective``."""
+    log(1 + demand) with ``config.log_objective``, else demand with ``config.objective``."""
     origin, h = training_rows(panel, cutoff_t, horizon, rc)
     if origin.size < 2 * rc.base.min_data_in_leaf or np.nansum(panel.y[origin + h]) <= 0:
         return None
@@ -619,7 +624,7 @@ POINT_SCALES = np.geomspace(0.25, 2.0, 91)
 def fit_point_scales(calib: Calibration, p50: np.ndarray, y: np.ndarray, pattern: np.ndarray) -> None:
     """Per pattern (and pooled): the multiple of the median with the lowest holdout MAPE (periods with
     demand only: MAPE is undefined at zero). For skewed demand it lies below 1 (the median weighted by
-    1 / demand)."""
+    1 / demand). (Per SKU it did not carry over from the holdout to the next weeks: OJ 33.4% -> 34.1%.)"""
     ok = ~np.isnan(y) & (y > 0) & ~np.isnan(p50)
     groups: list[tuple[int | None, np.ndarray]] = [(None, ok)]
     groups += [(p, ok & (pattern == p)[:, None]) for p in range(len(PATTERNS))]

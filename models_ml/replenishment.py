@@ -31,8 +31,11 @@ Fallbacks (missing column or null value)
   ``config.default_lead_time_cv`` x lead time (0 by default).
 - review period: ``review_period_days`` -> 7 / number of ``order_weekdays`` ("Mon,Wed,Fri") ->
   ``config.default_review_period_days`` (7).
-- pack size 1, MOQ 0, no maximum order quantity, status ``active``, not dead stock, class
-  ``config.default_class`` ("CZ", flag ``DEFAULT_CLASS``), unit cost NaN (order value NaN).
+- pack size 1, MOQ 0, no maximum order quantity, status ``active``, not dead stock, unit cost NaN
+  (order value NaN).
+- ABC / XYZ class: computed from the plan's forecasts (``classes_from_forecast``, flag
+  ``CLASS_FROM_FORECAST``); with ``config.missing_class="default"`` the class ``config.default_class``
+  ("CZ", flag ``DEFAULT_CLASS``).
 - no forecast rows: demand 0 (flag ``NO_FORECAST``); forecast shorter than lead time + review: the
   series' average forecast day fills the missing days (flag ``HORIZON_EXTENDED``).
 
@@ -81,6 +84,7 @@ SAFETY_STOCK_AT_MAX = "SAFETY_STOCK_AT_MAX"
 BACKORDERS_OPEN = "BACKORDERS_OPEN"
 DONOR_FOR_TRANSFER = "DONOR_FOR_TRANSFER"
 FORECAST_SPLIT_TO_DAYS = "FORECAST_SPLIT_TO_DAYS"
+CLASS_FROM_FORECAST = "CLASS_FROM_FORECAST"
 FLAGS = (
     ROUNDED_TO_MOQ,
     ROUNDED_TO_PACK,
@@ -95,6 +99,7 @@ FLAGS = (
     BACKORDERS_OPEN,
     DONOR_FOR_TRANSFER,
     FORECAST_SPLIT_TO_DAYS,
+    CLASS_FROM_FORECAST,
 )
 
 POLICIES = ("RS", "sQ", "minmax")
@@ -124,6 +129,12 @@ class ReplenishmentConfig:
     policy: str = "RS"
     service_matrix: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_SERVICE_MATRIX))
     default_class: str = "CZ"
+    # a row without ABC/XYZ: "forecast" computes them from the plan's forecasts (ABC by forecast value
+    # over all SKUs, XYZ by the forecast's weekly CV; flag CLASS_FROM_FORECAST), "default" takes
+    # default_class (flag DEFAULT_CLASS)
+    missing_class: str = "forecast"
+    abc_shares: tuple[float, float] = (0.8, 0.95)  # cumulative value share closing A and B (as dim_skus)
+    xyz_max_cv: tuple[float, float] = (0.5, 1.0)  # weekly CV below which X, then Y (as dim_skus)
     safety_stock_method: str = "normal"
     min_safety_stock_days: float = 0.0
     max_safety_stock_days: float = 30.0
@@ -147,6 +158,8 @@ class ReplenishmentConfig:
             raise ValueError("safety_stock_method must be 'normal' or 'quantile'")
         if self.min_safety_stock_days > self.max_safety_stock_days:
             raise ValueError("min_safety_stock_days must not exceed max_safety_stock_days")
+        if self.missing_class not in ("forecast", "default"):
+            raise ValueError("missing_class must be 'forecast' or 'default'")
         if self.default_class not in self.service_matrix:
             raise ValueError(f"default_class {self.default_class!r} is not in the service matrix")
         bad = {k: v for k, v in self.service_matrix.items() if not 0.5 <= v < 1.0}
@@ -190,6 +203,38 @@ def service_levels(
     level = cell.map(dict(config.service_matrix)).astype("float64")
     missing = level.isna().to_numpy()
     return level.fillna(config.service_matrix[config.default_class]).to_numpy(), missing
+
+
+def classes_from_forecast(
+    sku: np.ndarray,
+    daily_demand: np.ndarray,
+    sigma_daily: np.ndarray,
+    unit_cost: np.ndarray,
+    abc_shares: tuple[float, float] = (0.8, 0.95),
+    xyz_max_cv: tuple[float, float] = (0.5, 1.0),
+) -> tuple[np.ndarray, np.ndarray]:
+    """ABC and XYZ class per row, computed per SKU (all its warehouses) from the forecast, as the
+    ``dim_skus`` mart computes them from history: ABC by the cumulative share of forecast value (units x
+    unit cost; units alone when any SKU lacks a cost) held by the SKUs ranked before it, XYZ by the weekly coefficient of
+    variation sqrt(7 sum sigma_daily^2) / (7 sum daily demand). A SKU without forecast demand is CZ."""
+    frame = pd.DataFrame({"sku": sku, "d": daily_demand, "v": sigma_daily**2, "c": unit_cost})
+    frame["value"] = frame["d"] * frame["c"]
+    per = frame.groupby("sku", sort=False).agg(d=("d", "sum"), v=("v", "sum"), value=("value", "sum"))
+    weight = per["value"] if frame["c"].notna().all() else per["d"]
+    order = weight.sort_values(ascending=False, kind="stable")
+    total = float(order.sum())
+    # the share held by the SKUs before each one: the SKU that crosses a cut-off is in the class (as
+    # dim_skus), so the top SKU is always A
+    preceding = (order.cumsum() - order) / total if total > 0 else order * 0.0 + 1.0
+    abc = pd.Series(
+        np.select([preceding < abc_shares[0], preceding < abc_shares[1]], ["A", "B"], "C"), index=order.index
+    )
+    abc[order <= 0] = "C"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cv = np.sqrt(7.0 * per["v"]) / (7.0 * per["d"])
+    xyz = pd.Series(np.select([cv < xyz_max_cv[0], cv < xyz_max_cv[1]], ["X", "Y"], "Z"), index=per.index)
+    xyz[per["d"] <= 0] = "Z"
+    return abc.reindex(sku).to_numpy(dtype=object), xyz.reindex(sku).to_numpy(dtype=object)
 
 
 def safety_stock(
@@ -758,6 +803,21 @@ def plan_replenishment(
     fw = forecast_windows(forecast, keys, as_of, lead, protection, z, cfg.safety_stock_method)
     daily = np.where(protection > 0, fw.demand_protection / np.where(protection > 0, protection, 1), 0.0)
     sigma_daily = np.sqrt(fw.var_protection / np.where(protection > 0, protection, 1))
+    abc_class, xyz_class = sp.abc_class, sp.xyz_class
+    from_forecast = np.zeros(n, dtype=bool)
+    if cfg.missing_class == "forecast" and (sp.default_class & ~sp.service_override).any():
+        from_forecast = sp.default_class & ~sp.service_override
+        abc_f, xyz_f = classes_from_forecast(
+            keys["sku"].to_numpy(), daily, sigma_daily, unit_cost.to_numpy(), cfg.abc_shares, cfg.xyz_max_cv
+        )
+        abc_class = np.where(from_forecast, abc_f, abc_class)
+        xyz_class = np.where(from_forecast, xyz_f, xyz_class)
+        cell_level = pd.Series(abc_f + xyz_f).map(dict(cfg.service_matrix)).to_numpy(dtype=float)
+        cell_level = np.where(np.isnan(cell_level), cfg.service_matrix[cfg.default_class], cell_level)
+        level = np.where(from_forecast, cell_level, level)
+        z = norm.ppf(level)
+        if cfg.safety_stock_method == "quantile":  # the quantile excess is read at the new levels
+            fw = forecast_windows(forecast, keys, as_of, lead, protection, z, "quantile")
     if cfg.service_allocation == "optimised":
         plannable = ~(discontinued | dead | sp.service_override)  # a row's own service level stays
         z = np.where(
@@ -797,8 +857,8 @@ def plan_replenishment(
             "as_of_date": as_of,
             "policy": cfg.policy,
             "supplier_id": df["supplier_id"].astype("string") if "supplier_id" in df.columns else pd.NA,
-            "abc_class": sp.abc_class,
-            "xyz_class": sp.xyz_class,
+            "abc_class": abc_class,
+            "xyz_class": xyz_class,
             "service_level": level,
             "z": z,
             "lead_time_days": lead,
@@ -877,7 +937,8 @@ def plan_replenishment(
                 CAPPED_AT_MAX: capped & (qty > 0),
                 MISSING_LEAD_TIME_FALLBACK: sp.lead_time_fallback,
                 LEAD_TIME_FROM_MASTER: sp.lead_time_from_master,
-                DEFAULT_CLASS: sp.default_class & ~sp.service_override,
+                DEFAULT_CLASS: sp.default_class & ~sp.service_override & ~from_forecast,
+                CLASS_FROM_FORECAST: from_forecast,
                 FORECAST_SPLIT_TO_DAYS: split_rows,
                 NO_FORECAST: ~fw.has_forecast,
                 HORIZON_EXTENDED: fw.extended,

@@ -9,6 +9,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the planning code is imported only where a plan is made
+    from models_ml.replenishment import ReplenishmentConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -27,6 +31,13 @@ def _number(env: dict[str, str], name: str, default: float) -> float:
         return float(value)
     except ValueError as exc:
         raise ValueError(f"{name}={value!r} is not a number") from exc
+
+
+def _non_negative(env: dict[str, str], name: str, default: float) -> float:
+    value = _number(env, name, default)
+    if not value >= 0:  # also refuses nan
+        raise ValueError(f"{name}={env.get(name)!r}: expected 0 or a positive number")
+    return value
 
 
 def _choice(env: dict[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
@@ -61,6 +72,7 @@ class Settings:
     backtest_every_days: int = 7
     export_lang: str = "zh"
     simulation_days: int = 180
+    max_safety_stock_days: float = 30.0
     duckdb_memory_limit: str = "6GB"
     parquet_load: str = "in_place"
 
@@ -98,6 +110,7 @@ class Settings:
             backtest_every_days=int(_number(env, "STOCKFLOW_BACKTEST_EVERY_DAYS", 7)),
             export_lang=_choice(env, "STOCKFLOW_EXPORT_LANG", ("zh", "en"), "zh"),
             simulation_days=int(_number(env, "STOCKFLOW_SIMULATION_DAYS", 180)),
+            max_safety_stock_days=_non_negative(env, "STOCKFLOW_MAX_SAFETY_STOCK_DAYS", 30.0),
             duckdb_memory_limit=env.get("STOCKFLOW_DUCKDB_MEMORY_LIMIT") or "6GB",
             parquet_load=_choice(env, "STOCKFLOW_PARQUET_LOAD", ("in_place", "copy"), "in_place"),
         )
@@ -128,10 +141,23 @@ class Settings:
             "STOCKFLOW_BACKTEST_EVERY_DAYS": self.backtest_every_days,
             "STOCKFLOW_EXPORT_LANG": self.export_lang,
             "STOCKFLOW_SIMULATION_DAYS": self.simulation_days,
+            "STOCKFLOW_MAX_SAFETY_STOCK_DAYS": self.max_safety_stock_days,
             "STOCKFLOW_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
             "STOCKFLOW_PARQUET_LOAD": self.parquet_load,
         }
         return {k: str(v) for k, v in values.items()}
+
+    @property
+    def replenishment_config(self) -> ReplenishmentConfig:
+        """The plan's policy settings: the safety-stock cap in days of demand (0: no cap)."""
+        from models_ml.replenishment import ReplenishmentConfig
+
+        cap = self.max_safety_stock_days
+        if cap < 0:
+            raise ValueError(
+                f"STOCKFLOW_MAX_SAFETY_STOCK_DAYS={cap}: expected 0 (no cap) or a number of days"
+            )
+        return ReplenishmentConfig(max_safety_stock_days=cap if cap > 0 else float("inf"))
 
     @property
     def alert_log(self) -> Path:
@@ -212,6 +238,13 @@ SETTINGS_DOC: list[tuple[str, str, str]] = [
         "Language of planner files' headers and the dashboard's labels: zh (Chinese) or en.",
     ),
     ("STOCKFLOW_SIMULATION_DAYS", "180", "Days of history the policy simulation replays."),
+    (
+        "STOCKFLOW_MAX_SAFETY_STOCK_DAYS",
+        "30",
+        "Cap on a plan line's safety stock, in days of its forecast demand (0: no cap); lines at the cap are "
+        "flagged `SAFETY_STOCK_AT_MAX` and counted in the plan asset's metadata and STATUS.md. The plan and the "
+        "policy simulation use it.",
+    ),
     (
         "STOCKFLOW_DUCKDB_MEMORY_LIMIT",
         "6GB",

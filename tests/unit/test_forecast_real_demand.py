@@ -14,7 +14,15 @@ import pytest
 from benchmarks.real import orange_juice as oj
 from benchmarks.real import uci_weekly as uci
 from models_ml.config import ForecastConfig
-from models_ml.features import build_panel, daily_calendar, location_drivers
+from models_ml.features import (
+    PRICE_RESPONSE_RIDGE,
+    build_panel,
+    daily_calendar,
+    design_matrix,
+    location_drivers,
+    origin_features,
+    target_features,
+)
 from models_ml.forecast import FutureDriverWarning, fit_predict, holdout_origins
 
 SMALL = ForecastConfig(n_estimators=40, learning_rate=0.15, num_leaves=15, min_data_in_leaf=20, num_threads=1)
@@ -178,3 +186,57 @@ def test_competing_items_are_those_of_the_same_warehouse_and_category():
     panel = build_panel(hist, ForecastConfig().resolved("D"))
     codes = dict(zip(panel.keys["sku"], panel.loc_code, strict=True))
     assert codes["A"] == codes["B"] and len({codes["A"], codes["C"], codes["D"]}) == 3
+
+
+def _one_series(prices: np.ndarray, deal: np.ndarray, qty: np.ndarray) -> pd.DataFrame:
+    dates = pd.date_range("2023-01-08", periods=len(qty), freq="W")
+    return pd.DataFrame(
+        {"sku": "A", "warehouse_id": "S", "date": dates, "qty": qty, "price": prices, "deal": deal}
+    )
+
+
+def test_promoted_periods_are_flags_or_price_cuts():
+    prices = np.array([1.0] * 8 + [0.9, 1.0, 0.98, 1.0])  # a 10% cut at week 9, 2% at week 11
+    deal = np.zeros(12)
+    deal[5] = 1.0
+    panel = build_panel(_one_series(prices, deal, np.full(12, 10.0)), ForecastConfig().resolved("W"))
+    assert np.flatnonzero(panel.promo).tolist() == [5, 8]
+
+
+def test_price_response_recovers_each_series_own_elasticity():
+    """Two series with elasticities -1 and -3: the windowed log-log line of each gives its own slope (shrunk
+    by the ridge term by var / (var + ridge)), and the feature evaluated at the target's price is close to
+    the log demand at that price."""
+    rng = np.random.default_rng(0)
+    weeks = 60
+    frames = []
+    for sku, elasticity in (("A", -1.0), ("B", -3.0)):
+        prices = rng.choice([1.0, 0.9, 0.8], size=weeks)
+        qty = np.round(100 * prices**elasticity)
+        frames.append(_one_series(prices, np.zeros(weeks), qty).assign(sku=sku))
+    rc = ForecastConfig().resolved("W")
+    panel = build_panel(pd.concat(frames, ignore_index=True), rc)
+    rows = panel.last_row(0)
+    of = origin_features(panel, rows, rc)
+    slope = of["_resp_slope"]
+    for k, (_, part) in enumerate(pd.concat(frames).groupby("sku")):
+        var = np.var(np.log(part["price"].to_numpy()[-rc.windows[-1] :]))
+        shrink = var / (var + PRICE_RESPONSE_RIDGE)
+        assert slope[k] == pytest.approx((-1.0, -3.0)[k] * shrink, rel=0.03)
+    target_price = np.full(2, 0.8)
+    tf = target_features(
+        panel, rows, np.ones(2, dtype=np.int64), {"price": target_price, "deal": np.zeros(2)}, of, rc
+    )
+    expected = np.log1p(np.round(100 * 0.8 ** np.array([-1.0, -3.0])))
+    assert panel.log_target
+    np.testing.assert_allclose(tf["price_response"], expected, atol=0.15)
+    assert "_resp_slope" not in design_matrix(
+        panel, rows, np.ones(2, dtype=np.int64), {"price": target_price, "deal": np.zeros(2)}, rc
+    )
+
+
+def test_log_objective_and_one_horizon_per_target_by_default():
+    cfg = ForecastConfig()
+    assert cfg.horizon_samples == 1 and cfg.log_objective == "l1"
+    with pytest.raises(ValueError, match="log_objective"):
+        ForecastConfig(log_objective="l3")

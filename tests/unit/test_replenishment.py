@@ -139,7 +139,7 @@ def test_service_level_from_abc_xyz_matrix():
         }
     )
     f = forecast([("A", "W1", 1.0, 1.0), ("B", "W1", 1.0, 1.0), ("C", "W1", 1.0, 1.0)])
-    plan = plan_replenishment(f, stock([]), p)
+    plan = plan_replenishment(f, stock([]), p, config=ReplenishmentConfig(missing_class="default"))
     assert one(plan, "A")["service_level"] == pytest.approx(0.98)
     assert one(plan, "B")["service_level"] == pytest.approx(0.87)
     c = one(plan, "C")
@@ -316,6 +316,21 @@ def test_zero_demand_sku_does_not_order_unless_backordered():
     assert (b["order_qty"], b["reason_code"]) == (6, ORDER_BELOW_REORDER_POINT)  # 3 backordered -> one pack
 
 
+def test_missing_classes_are_computed_from_the_forecast():
+    """A row without ABC/XYZ is never silently given the lowest cell: its classes come from the plan's
+    forecasts (ABC by forecast value over all SKUs, XYZ by the weekly CV), flagged CLASS_FROM_FORECAST."""
+    rows = [("BIG", "W1", 80.0, 5.0), ("BIG", "W2", 20.0, 5.0), ("MID", "W1", 12.0, 30.0)]
+    rows += [("SMALL", "W1", 3.0, 2.0), ("NONE", "W1", 0.0, 0.0)]
+    plan = plan_replenishment(forecast(rows), stock([]), None)
+    got = {r.sku: r.abc_class + r.xyz_class for r in plan.itertuples()}
+    # units (no cost): BIG 100 of 115 (preceding share 0: A), MID 12 (preceding 0.87: B), SMALL 3
+    # (preceding 0.97: C); weekly CV: BIG sqrt(7 * 50) / 700 = 0.03, MID sqrt(7 * 900) / 84 = 0.94,
+    # SMALL sqrt(7 * 4) / 21 = 0.25
+    assert got == {"BIG": "AX", "MID": "BY", "SMALL": "CX", "NONE": "CZ"}
+    assert one(plan, "MID", "W1")["service_level"] == pytest.approx(0.95)
+    assert all("CLASS_FROM_FORECAST" in f and "DEFAULT_CLASS" not in f for f in plan["flags"])
+
+
 def test_new_sku_without_stock_or_params_uses_fallbacks():
     plan = plan_replenishment(forecast([("NEW", "W1", 2.0, 1.0)]), stock([]), None)
     r = one(plan, "NEW")
@@ -323,7 +338,7 @@ def test_new_sku_without_stock_or_params_uses_fallbacks():
     assert r["lead_time_std_days"] == 0
     assert r["on_hand_qty"] == 0
     assert r["order_qty"] == math.ceil(r["order_up_to_qty"])
-    assert MISSING_LEAD_TIME_FALLBACK in r["flags"] and DEFAULT_CLASS in r["flags"]
+    assert MISSING_LEAD_TIME_FALLBACK in r["flags"] and "CLASS_FROM_FORECAST" in r["flags"]
     assert np.isnan(r["unit_cost"]) and np.isnan(r["order_value"])
 
 

@@ -95,4 +95,4 @@ def test_service_override_is_not_flagged_as_default_class():
     assert plan["service_level"] == pytest.approx(0.95)
     assert "DEFAULT_CLASS" not in plan["flags"]
     without = plan_replenishment(daily_equivalent(), STOCK, PARAMS.drop(columns="service_level")).iloc[0]
-    assert "DEFAULT_CLASS" in without["flags"]
+    assert "CLASS_FROM_FORECAST" in without["flags"] and "DEFAULT_CLASS" not in without["flags"]

@@ -87,3 +87,15 @@ def test_warehouse_connections_are_capped_by_the_duckdb_memory_limit(tmp_path: P
             assert conn.execute("select current_setting('memory_limit')").fetchall() == [(shown,)]
         with resource.connect(read_only=True) as conn:
             assert conn.execute("select current_setting('memory_limit')").fetchall() == [(shown,)]
+
+
+def test_safety_stock_cap_is_a_setting(tmp_path: Path):
+    default = Settings.from_env({"STOCKFLOW_HOME": str(tmp_path)})
+    assert default.replenishment_config.max_safety_stock_days == 30.0
+    longer = Settings.from_env({"STOCKFLOW_HOME": str(tmp_path), "STOCKFLOW_MAX_SAFETY_STOCK_DAYS": "60"})
+    assert longer.replenishment_config.max_safety_stock_days == 60.0
+    none = Settings.from_env({"STOCKFLOW_HOME": str(tmp_path), "STOCKFLOW_MAX_SAFETY_STOCK_DAYS": "0"})
+    assert none.replenishment_config.max_safety_stock_days == float("inf")
+    for bad in ("-5", "nan"):
+        with pytest.raises(ValueError, match="STOCKFLOW_MAX_SAFETY_STOCK_DAYS"):
+            Settings.from_env({"STOCKFLOW_HOME": str(tmp_path), "STOCKFLOW_MAX_SAFETY_STOCK_DAYS": bad})

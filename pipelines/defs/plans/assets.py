@@ -48,8 +48,15 @@ def replenishment_plan(
     with stockflow.connect(read_only=False) as conn:
         inputs = plan_inputs(conn)
     started = time.perf_counter()
+    config = settings.replenishment_config
     plan = plan_replenishment(
-        inputs.forecast, inputs.stock, inputs.params, inputs.open_pos, inputs.backorders, as_of=inputs.as_of
+        inputs.forecast,
+        inputs.stock,
+        inputs.params,
+        inputs.open_pos,
+        inputs.backorders,
+        as_of=inputs.as_of,
+        config=config,
     )
     exceptions = plan_exceptions(plan, inputs.params)
     seconds = time.perf_counter() - started
@@ -66,11 +73,14 @@ def replenishment_plan(
     )
     ordering = plan[plan["order_qty"] > 0]
     reasons = plan["reason_code"].value_counts()
+    flags = plan["flags"].str.split(";").explode()
+    at_cap = int((flags == "SAFETY_STOCK_AT_MAX").sum())
     write_plan_status(
         settings.exports / "plans",
         True,
         f"{len(ordering)} lines to order from {ordering['supplier_id'].nunique()} suppliers; "
-        f"{len(exceptions)} exceptions.",
+        f"{len(exceptions)} exceptions; safety stock at the {settings.max_safety_stock_days:g}-day cap on "
+        f"{at_cap} of {len(plan)} lines.",
         datetime.now(ZoneInfo(settings.timezone)).isoformat("T", "minutes"),
     )
     return dg.MaterializeResult(
@@ -82,6 +92,9 @@ def replenishment_plan(
             "transfers": int((plan["transfer_qty"] > 0).sum()),
             "exceptions": len(exceptions),
             "plan_seconds": round(seconds, 2),
+            "safety_stock_cap_days": settings.max_safety_stock_days,
+            "lines_at_safety_stock_cap": at_cap,
+            "lines_with_class_from_forecast": int((flags == "CLASS_FROM_FORECAST").sum()),
             "workbook": dg.MetadataValue.path(str(files[0])),
             "reasons": dg.MetadataValue.md(
                 "| reason | lines |\n|---|---:|\n" + "\n".join(f"| {k} | {v} |" for k, v in reasons.items())
@@ -122,6 +135,7 @@ def policy_simulation(
         sim.stock,
         sim.open_pos,
         lead_time_samples=sim.lead_time_samples,
+        config=settings.replenishment_config,
         sim_config=SimulationConfig(days=settings.simulation_days),
     )
     comparison = compare_with_history(proposed, sim.history)

@@ -79,6 +79,85 @@ METRIC_COLUMNS = [
 ]  # fmt: skip
 
 
+RULES = ("items", "erpnext", "odoo", "rs")
+RULE_DEFAULT_PARAM = {"items": 1.65, "erpnext": 7.0, "odoo": 1.65, "rs": 1.65}
+
+
+@dataclass(frozen=True)
+class CurrentRule:
+    """The rule a company replenishes by today, replayed beside the plan on the same demand. Rules see
+    the history only: the trailing mean and standard deviation of daily demand (the stand-in's windows).
+
+    - ``erpnext``: reorder level = mean x L + ``param`` safety days x mean; at or below it, order up to
+      the level + mean x R (ERPNext's reorder level with safety days).
+    - ``odoo``: min = mean x L + ``param`` x sigma x sqrt(L), max = min + mean x R; at or below min,
+      order up to max (an Odoo or U8 min/max rule with a safety factor).
+    - ``rs``: S = mean x (L + R) + ``param`` x sqrt((L + R) sigma^2 + mean^2 sigma_L^2), order up to S
+      (the textbook periodic review).
+    - ``items``: the hand-set ``min_qty`` / ``max_qty`` / ``safety_stock_qty`` of the item master (split
+      over a SKU's warehouses by their share of its demand): at or below min, order up to max (max
+      missing: min + mean x R; min missing: safety stock + mean x L); a series without any of them
+      follows ``odoo`` with k = ``param``.
+    """
+
+    kind: str = "items"
+    param: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in RULES:
+            raise ValueError(f"rule must be one of {RULES}, not {self.kind!r}")
+        if self.param is not None and not self.param >= 0:
+            raise ValueError("the rule's parameter must be 0 or more")
+
+    @property
+    def value(self) -> float:
+        return RULE_DEFAULT_PARAM[self.kind] if self.param is None else float(self.param)
+
+    def describe(self) -> str:
+        what = {
+            "items": "item master min/max (Odoo min/max with k = {v:g} where none is set)",
+            "erpnext": "ERPNext reorder level with {v:g} safety days",
+            "odoo": "Odoo min/max with k = {v:g}",
+            "rs": "textbook (R, S) with k = {v:g}",
+        }[self.kind]
+        return what.format(v=self.value)
+
+
+def rule_order(
+    rule: CurrentRule,
+    position: np.ndarray,
+    mean: np.ndarray,
+    sigma: np.ndarray,
+    lead: np.ndarray,
+    lead_std: np.ndarray,
+    review: np.ndarray,
+    hand_min: np.ndarray | None = None,
+    hand_max: np.ndarray | None = None,
+    hand_safety: np.ndarray | None = None,
+) -> np.ndarray:
+    """Units the rule orders (before MOQ / pack rounding) for daily demand ``mean`` / std ``sigma``."""
+    k = rule.value
+    if rule.kind == "rs":
+        target = mean * (lead + review) + k * np.sqrt((lead + review) * sigma**2 + (mean * lead_std) ** 2)
+        return np.maximum(target - position, 0.0)
+    if rule.kind == "erpnext":
+        level = mean * lead + k * mean
+        return np.where(position <= level, np.maximum(level + mean * review - position, 0.0), 0.0)
+    low = mean * lead + k * sigma * np.sqrt(lead)
+    high = low + mean * review
+    if rule.kind == "items":
+        n = len(position)
+        hmin = np.full(n, np.nan) if hand_min is None else hand_min
+        hmax = np.full(n, np.nan) if hand_max is None else hand_max
+        hss = np.full(n, np.nan) if hand_safety is None else hand_safety
+        own_min = np.where(np.isnan(hmin), hss + mean * lead, hmin)
+        own_max = np.where(np.isnan(hmax), own_min + mean * review, hmax)
+        has = ~np.isnan(own_min)
+        low = np.where(has, own_min, low)
+        high = np.where(has, np.maximum(own_max, own_min), high)
+    return np.where(position <= low, np.maximum(high - position, 0.0), 0.0)
+
+
 @dataclass(frozen=True)
 class SimulationConfig:
     """Replay settings. ``days``: window length (the last ``days`` dates of the demand input)."""
@@ -143,8 +222,11 @@ def simulate_policy(
     lead_time_samples: pd.DataFrame | None = None,
     config: ReplenishmentConfig | None = None,
     sim_config: SimulationConfig | None = None,
+    rule: CurrentRule | None = None,
 ) -> pd.DataFrame:
-    """Replay the last ``sim_config.days`` days of ``demand`` under ``config``'s policy (``DAILY_COLUMNS``)."""
+    """Replay the last ``sim_config.days`` days of ``demand`` under ``config``'s policy (``DAILY_COLUMNS``),
+    or, with ``rule``, under that rule (``CurrentRule``: history only, no transfers; lead times, review
+    days, MOQ, pack and maximum as for the plan)."""
     cfg = config or ReplenishmentConfig()
     sc = sim_config or SimulationConfig()
     rng = np.random.default_rng(sc.seed)
@@ -229,22 +311,34 @@ def simulate_policy(
     }
     sku_code = pd.factorize(keys["sku"].to_numpy())[0]  # keys are sorted by sku, warehouse_id
 
+    def history_stats(rows: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """Trailing mean (``standin_mean_days``, from a series' first demand) and variance
+        (``standin_std_days``) of daily demand before day t of the window: no look-ahead."""
+        a = t0 + t
+        length = np.clip(a - first_demand[rows], 7, sc.standin_mean_days).astype(float)
+        mean = np.where(
+            a > first_demand[rows],
+            (c1[a, rows] - c1[np.maximum(a - length, 0).astype(int), rows]) / length,
+            0.0,
+        )
+        k = min(sc.standin_std_days, a)
+        if k >= 2:
+            s1, s2 = c1[a, rows] - c1[a - k, rows], c2[a, rows] - c2[a - k, rows]
+            var = np.maximum(s2 / k - (s1 / k) ** 2, 0.0) * k / (k - 1)
+        else:
+            var = np.zeros(rows.size)
+        return mean, var
+
+    hand = (
+        _hand_set_levels(df, keys, dm[:t0] if t0 > 0 else dm)
+        if rule is not None and rule.kind == "items"
+        else None
+    )
+
     def windows(rows: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Forecast demand over L and P, its variance over P, and the daily rate, at day t of the window."""
         if point_cum is None:
-            a = t0 + t
-            length = np.clip(a - first_demand[rows], 7, sc.standin_mean_days).astype(float)
-            mean = np.where(
-                a > first_demand[rows],
-                (c1[a, rows] - c1[np.maximum(a - length, 0).astype(int), rows]) / length,
-                0.0,
-            )
-            k = min(sc.standin_std_days, a)
-            if k >= 2:
-                s1, s2 = c1[a, rows] - c1[a - k, rows], c2[a, rows] - c2[a - k, rows]
-                var = np.maximum(s2 / k - (s1 / k) ** 2, 0.0) * k / (k - 1)
-            else:
-                var = np.zeros(rows.size)
+            mean, var = history_stats(rows, t)
             return mean * lead[rows], mean * protection[rows], var * protection[rows], mean
         sub = np.ix_(np.arange(point_cum.shape[0]), rows)
         p = protection[rows]
@@ -268,7 +362,30 @@ def simulate_policy(
         rec["receipt"][t] = got
 
         idx = np.flatnonzero(review_day[t] & ~blocked & (t < stop))
-        if idx.size:
+        if idx.size and rule is not None:
+            mean, var = history_stats(idx, t)
+            position = on_hand[idx] + on_order[idx] - backlog[idx]
+            net = rule_order(
+                rule,
+                position,
+                mean,
+                np.sqrt(var),
+                lead[idx],
+                lead_std[idx],
+                review[idx],
+                None if hand is None else hand["min"][idx],
+                None if hand is None else hand["max"][idx],
+                None if hand is None else hand["safety"][idx],
+            )
+            qty, _, _, _ = round_order_qty(net, sp.moq[idx], sp.pack[idx], sp.max_order_qty[idx])
+            go = qty > 0
+            if go.any():
+                o, q = idx[go], qty[go]
+                arrive = np.minimum(t + draw_lead(o), T)
+                np.add.at(arrivals, (arrive, o), q)
+                on_order[o] += q
+                rec["order"][t, o] = q
+        elif idx.size:
             d_lead, d_prot, var_prot, daily = windows(idx, t)
             z = sp.z[idx]
             if cfg.service_allocation == "optimised":  # over every series that may order today
@@ -372,6 +489,22 @@ def simulate_policy(
     return out[DAILY_COLUMNS]
 
 
+def _hand_set_levels(df: pd.DataFrame, keys: pd.DataFrame, demand: np.ndarray) -> dict[str, np.ndarray]:
+    """The item master's ``min_qty`` / ``max_qty`` / ``safety_stock_qty`` per series: the item master sets
+    them per SKU, so each warehouse gets its share of the SKU's demand before the window (an equal share
+    when the SKU had none)."""
+    per_wh = demand.sum(axis=0)
+    sku = keys["sku"].to_numpy()
+    total = pd.Series(per_wh).groupby(sku).transform("sum").to_numpy()
+    count = pd.Series(per_wh).groupby(sku).transform("size").to_numpy()
+    share = np.where(total > 0, per_wh / np.where(total > 0, total, 1.0), 1.0 / count)
+    out = {}
+    for name, col in (("min", "min_qty"), ("max", "max_qty"), ("safety", "safety_stock_qty")):
+        vals = _num(df, col).to_numpy(dtype=float) if col in df.columns else np.full(len(keys), np.nan)
+        out[name] = vals * share
+    return out
+
+
 def _transfers_today(
     idx: np.ndarray,
     qty: np.ndarray,
@@ -469,6 +602,7 @@ def compare_with_history(
     proposed: pd.DataFrame,
     history: pd.DataFrame,
     days_per_year: float = 365.0,
+    others: Mapping[str, pd.DataFrame] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Fill rate, stockout days, average inventory value, turnover and DIO: history vs proposed.
 
@@ -482,7 +616,8 @@ def compare_with_history(
     with demand not served in full; average inventory value = sum over series of the mean daily on-hand
     value; turnover = COGS / average inventory, annualised (x days_per_year / days); DIO = average
     inventory / COGS x days. Returns {"warehouse_id": ..., "abc_class": ..., "total": ...}: long frames
-    with ``group, scenario`` and ``METRIC_COLUMNS``.
+    with ``group, scenario`` and ``METRIC_COLUMNS``. ``others``: further replays of the same series and
+    days (``simulate_policy`` frames, e.g. the current rule), each a scenario of its own name.
     """
     p = proposed.copy()
     p["sku"], p["warehouse_id"] = p["sku"].astype(str), p["warehouse_id"].astype(str)
@@ -508,7 +643,7 @@ def compare_with_history(
     for level in ("warehouse_id", "abc_class", None):
         parts = [
             _aggregate(df, level, days, days_per_year).assign(scenario=name)
-            for name, df in (("history", h), ("proposed", p))
+            for name, df in (("history", h), ("proposed", p), *(others or {}).items())
         ]
         both = pd.concat(parts, ignore_index=True)
         both = both[["group", "scenario", *METRIC_COLUMNS]].sort_values(
@@ -519,7 +654,8 @@ def compare_with_history(
 
 
 def comparison_markdown(comparison: Mapping[str, pd.DataFrame], digits: int = 3) -> str:
-    """A wide markdown table: one row per level/group, history vs proposed side by side."""
+    """A wide markdown table: one row per level/group, history vs proposed (vs the current rule, when the
+    comparison has it) side by side."""
     metrics = [
         ("fill_rate", "fill rate", digits),
         ("stockout_days", "stockout days", 0),
@@ -527,15 +663,127 @@ def comparison_markdown(comparison: Mapping[str, pd.DataFrame], digits: int = 3)
         ("turnover", "turnover /yr", 2),
         ("dio_days", "DIO days", 1),
     ]
-    head = ["level", "group"] + [f"{label} {s}" for _, label, _ in metrics for s in ("hist", "prop")]
+    scenarios = [("history", "hist"), ("proposed", "prop")]
+    if any((df["scenario"] == "current_rule").any() for df in comparison.values()):
+        scenarios.append(("current_rule", "rule"))
+    head = ["level", "group"] + [f"{label} {short}" for _, label, _ in metrics for _, short in scenarios]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for level, df in comparison.items():
         wide = df.set_index(["group", "scenario"])
         for group in df["group"].drop_duplicates():
             cells = [level, str(group)]
             for col, _, nd in metrics:
-                for scen in ("history", "proposed"):
+                for scen, _ in scenarios:
                     v = wide.loc[(group, scen), col] if (group, scen) in wide.index else np.nan
                     cells.append("" if pd.isna(v) else f"{v:,.{nd}f}")
             lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def shifted_service(config: ReplenishmentConfig, shift: float) -> ReplenishmentConfig:
+    """``config`` with every service-matrix cell moved by ``shift`` in z (levels kept within 0.5-0.999):
+    the plan at a lower or higher service, one point of its fill-vs-stock frontier."""
+    from dataclasses import replace
+
+    from scipy.stats import norm
+
+    cells = {
+        k: float(np.clip(norm.cdf(norm.ppf(v) + shift), 0.5, 0.999)) for k, v in config.service_matrix.items()
+    }
+    return replace(config, service_matrix=cells)
+
+
+def stock_at_equal_fill(frontier: list[tuple[float, float]], fill: float) -> float:
+    """The plan's average inventory value at unit fill ``fill``, interpolated linearly between the
+    (fill, inventory value) points of its frontier (sorted by fill); NaN outside the traced fills."""
+    pts = sorted((f, v) for f, v in frontier if np.isfinite(f) and np.isfinite(v))
+    if len(pts) < 2:
+        return float("nan")
+    fills = np.array([p[0] for p in pts])
+    values = np.maximum.accumulate(np.array([p[1] for p in pts]))  # more fill never costs less stock
+    if not fills[0] <= fill <= fills[-1]:
+        return float("nan")
+    return float(np.interp(fill, fills, values))
+
+
+def replay_totals(frame: pd.DataFrame) -> tuple[float, float]:
+    """Unit fill rate and average inventory value (sum over series of the mean daily on-hand value) of a
+    ``simulate_policy`` frame, as ``compare_with_history`` defines them."""
+    demand = float(frame["demand_qty"].sum())
+    fill = float(frame["shipped_qty"].sum()) / demand if demand > 0 else float("nan")
+    days = frame["date"].nunique()
+    return fill, float(frame["inventory_value"].sum()) / max(days, 1)
+
+
+@dataclass(frozen=True)
+class RuleComparison:
+    """The plan against the current rule on the same demand: each one's fill and average inventory
+    value, the plan's frontier (fill, inventory value) and its inventory at the rule's fill."""
+
+    rule: str  # CurrentRule.describe()
+    kind: str  # CurrentRule.kind
+    rule_fill: float
+    rule_inventory_value: float
+    plan_fill: float
+    plan_inventory_value: float
+    frontier: tuple[tuple[float, float], ...]
+    plan_inventory_at_rule_fill: float  # NaN when the rule's fill lies outside the plan's traced fills
+
+    @property
+    def stock_ratio(self) -> float:
+        """Plan inventory / rule inventory at the rule's fill (NaN when not traced)."""
+        return (
+            self.plan_inventory_at_rule_fill / self.rule_inventory_value
+            if self.rule_inventory_value
+            else float("nan")
+        )
+
+    def sentence(self) -> str:
+        if np.isfinite(self.stock_ratio):
+            saved = self.rule_inventory_value - self.plan_inventory_at_rule_fill
+            word = "less" if saved >= 0 else "more"
+            return (
+                f"At your current rule's fill ({self.rule_fill:.1%}; {self.rule}), the plan holds "
+                f"{abs(1 - self.stock_ratio):.0%} {word} stock (average inventory value "
+                f"{self.plan_inventory_at_rule_fill:,.0f} instead of {self.rule_inventory_value:,.0f})."
+            )
+        return (
+            f"Your current rule ({self.rule}) reached {self.rule_fill:.1%} fill with average inventory value "
+            f"{self.rule_inventory_value:,.0f}; the plan, traced from {min(f for f, _ in self.frontier):.1%} to "
+            f"{max(f for f, _ in self.frontier):.1%} fill, does not reach that fill in the replay, so no "
+            "equal-fill figure is given."
+        )
+
+
+def compare_rule(
+    plan_frames: Mapping[float, pd.DataFrame], rule_frame: pd.DataFrame, rule: CurrentRule
+) -> RuleComparison:
+    """``plan_frames``: the plan's replays by service shift (0.0 = the plan as configured, others from
+    ``shifted_service``); ``rule_frame``: the rule's replay of the same demand."""
+    frontier = tuple(sorted(replay_totals(f) for f in plan_frames.values()))
+    rule_fill, rule_value = replay_totals(rule_frame)
+    plan_fill, plan_value = replay_totals(plan_frames[0.0])
+    return RuleComparison(
+        rule=rule.describe(),
+        kind=rule.kind,
+        rule_fill=rule_fill,
+        rule_inventory_value=rule_value,
+        plan_fill=plan_fill,
+        plan_inventory_value=plan_value,
+        frontier=frontier,
+        plan_inventory_at_rule_fill=stock_at_equal_fill(list(frontier), rule_fill),
+    )
+
+
+def with_equal_fill_row(total: pd.DataFrame, versus: RuleComparison) -> pd.DataFrame:
+    """The total comparison plus scenario ``proposed_at_rule_fill``: the plan's average inventory value
+    at the current rule's fill (read off its frontier; NaN when not traced), other metrics empty."""
+    row = total[total["scenario"] == "current_rule"].copy()
+    if row.empty:
+        return total
+    for col in row.columns.difference(["group", "scenario", "series", "days"]):
+        row[col] = float("nan")
+    row["scenario"] = "proposed_at_rule_fill"
+    row["fill_rate"] = versus.rule_fill
+    row["avg_inventory_value"] = versus.plan_inventory_at_rule_fill
+    return pd.concat([total, row], ignore_index=True)

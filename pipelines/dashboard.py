@@ -90,6 +90,11 @@ LABELS: dict[str, dict[str, str]] = {
         "metric": "",
         "history": "recorded history",
         "proposed": "proposed policy",
+        "current_rule": "your current rule",
+        "rule_equal_fill": "At your current rule's fill ({fill}), the proposed policy holds {pct} {word} stock: average inventory value {plan} instead of {rule}.",
+        "rule_not_traced": "Your current rule reached {fill} fill; the proposed policy's replays do not reach that fill, so no equal-fill figure is given.",
+        "less": "less",
+        "more": "more",
         "change": "change",
         "stockout_days": "stockout days",
         "avg_inventory_value": "average inventory value",
@@ -157,6 +162,11 @@ LABELS: dict[str, dict[str, str]] = {
         "metric": "",
         "history": "实际历史",
         "proposed": "建议策略",
+        "current_rule": "现行规则",
+        "rule_equal_fill": "在现行规则的满足率（{fill}）下，建议策略的库存{word} {pct}：平均库存金额 {plan}，现行规则 {rule}。",
+        "rule_not_traced": "现行规则的满足率为 {fill}；建议策略的回放未达到该满足率，无法给出同等满足率下的对比。",
+        "less": "少",
+        "more": "多",
         "change": "变化",
         "stockout_days": "缺货天数",
         "avg_inventory_value": "平均库存金额",
@@ -690,8 +700,10 @@ def simulation_chart(sim: pd.DataFrame, t: dict[str, str]):
     if groups.empty:
         return None
     fig = go.Figure()
-    for scenario, color in (("history", "#9ca3af"), ("proposed", "#2563eb")):
+    for scenario, color in (("history", "#9ca3af"), ("proposed", "#2563eb"), ("current_rule", "#f59e0b")):
         rows = groups[groups["scenario"] == scenario]
+        if rows.empty:
+            continue
         fig.add_trace(
             go.Bar(
                 x=rows["group"].astype(str),
@@ -968,6 +980,7 @@ def render_dashboard(
         )
     else:
         rows, classes = [], []
+        has_rule = "current_rule" in total.index
         for column, key, kind, higher_better in SIM_METRICS:
             h, p = total.loc["history", column], total.loc["proposed", column]
 
@@ -982,14 +995,37 @@ def render_dashboard(
                 if kind == "percent"
                 else ("+" if diff >= 0 else "−") + show(abs(diff))
             )
-            rows.append([t[key], show(h), show(p), change])
+            rule_cell = [show(total.loc["current_rule", column])] if has_rule else []
+            rows.append([t[key], show(h), *rule_cell, show(p), change])
             tone = "" if abs(diff) < 1e-12 else ("good" if (diff > 0) == higher_better else "bad")
-            classes.append(["", "", "", tone])
+            classes.append(["", "", *([""] if has_rule else []), "", tone])
         window = ""
         if "window_days" in sim and "window_start" in sim:
             start = pd.Timestamp(sim["window_start"].iloc[0]).date().isoformat()
             window = f"<p class='meta'>{_esc(t['sim_window'])} {int(sim['window_days'].iloc[0])} {_esc(t['sim_from'])} {start}</p>"
-        head = [t["metric"], t["history"], t["proposed"], t["change"]]
+        head = [
+            t["metric"],
+            t["history"],
+            *([t["current_rule"]] if has_rule else []),
+            t["proposed"],
+            t["change"],
+        ]
+        if has_rule and "proposed_at_rule_fill" in total.index:
+            at = total.loc["proposed_at_rule_fill"]
+            rule_value = float(total.loc["current_rule", "avg_inventory_value"])
+            plan_value = float(at["avg_inventory_value"])
+            fill = fmt_percent(total.loc["current_rule", "fill_rate"])
+            if math.isfinite(plan_value) and rule_value > 0:
+                text = t["rule_equal_fill"].format(
+                    fill=fill,
+                    pct=f"{abs(1 - plan_value / rule_value):.0%}",
+                    word=t["less"] if plan_value <= rule_value else t["more"],
+                    plan=fmt_number(plan_value, 0),
+                    rule=fmt_number(rule_value, 0),
+                )
+            else:
+                text = t["rule_not_traced"].format(fill=fill)
+            window += f"<p class='headline' data-sim='vs-rule'>{_esc(text)}</p>"
         body = "".join(
             "<tr>" + "".join(f'<td class="{c}">{_esc(v)}</td>' for v, c in zip(r, cl, strict=True)) + "</tr>"
             for r, cl in zip(rows, classes, strict=True)

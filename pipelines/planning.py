@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 
 from pipelines.exports import write_csv, write_workbook
+
+if TYPE_CHECKING:  # the simulation code is imported only where it runs
+    from models_ml.simulation import RuleComparison
 
 SCHEMA = "plans"
 _WEEKDAYS_ZH = {
@@ -70,9 +74,11 @@ def plan_inputs(conn: duckdb.DuckDBPyConnection) -> PlanInputs:
             skus.lead_time_days, suppliers.lead_time_days as supplier_lead_time_days,
             coalesce(skus.moq, suppliers.moq) as moq, skus.pack_size, skus.max_order_qty,
             suppliers.order_days as order_weekdays, skus.abc_class, skus.xyz_class, skus.status,
-            series.stock_status = 'dead' as is_dead_stock, skus.unit_cost, skus.discontinued_date
+            series.stock_status = 'dead' as is_dead_stock, skus.unit_cost, skus.discontinued_date,
+            items.min_qty, items.max_qty, items.safety_stock_qty
         from marts.fct_dead_stock as series
         inner join marts.dim_skus as skus on skus.sku = series.sku
+        left join staging.stg_erp__items as items on items.sku = series.sku
         left join staging.stg_erp__suppliers as suppliers on suppliers.supplier_id = skus.supplier_id
         left join marts.fct_supplier_sku_performance as perf
             on perf.supplier_id = skus.supplier_id and perf.sku = skus.sku and perf.lead_time_lines >= 3
@@ -253,6 +259,59 @@ def write_plan_files(
         write_csv(orders, folder / f"purchase_order_lines_{plan_date}.csv", labels),
         write_csv(exceptions, folder / f"plan_exceptions_{plan_date}.csv", labels),
     ]
+
+
+SCENARIO_LABELS = {
+    "en": {"history": "recorded history", "proposed": "proposed plan", "current_rule": "your current rule",
+           "proposed_at_rule_fill": "proposed plan at the rule's fill"},
+    "zh": {"history": "实际历史", "proposed": "建议策略", "current_rule": "现行规则",
+           "proposed_at_rule_fill": "建议策略（现行规则满足率下）"},
+}  # fmt: skip
+SIMULATION_LABELS_ZH = {
+    "level": "层级", "group": "分组", "scenario": "方案", "series": "品项数", "days": "天数",
+    "demand_qty": "需求数量", "shipped_qty": "发货数量", "fill_rate": "满足率", "stockout_days": "缺货天数",
+    "stockout_day_share": "缺货天占比", "avg_inventory_value": "平均库存金额", "cogs_value": "销售成本",
+    "turnover": "周转次数", "dio_days": "库存周转天数",
+}  # fmt: skip
+
+
+RULE_NAMES_ZH = {
+    "items": "物料档案的最低/最高库存",
+    "erpnext": "ERPNext 再订货点",
+    "odoo": "Odoo 最小/最大库存规则",
+    "rs": "定期盘点补货 (R, S)",
+}
+
+
+def rule_sentence(versus: RuleComparison, lang: str = "zh") -> str:
+    """The planners' one line: at the current rule's fill, how much less (or more) stock the plan holds."""
+    if lang == "en":
+        return versus.sentence()
+    fill = f"{versus.rule_fill:.1%}"
+    if pd.notna(versus.stock_ratio):
+        word = "少" if versus.stock_ratio <= 1 else "多"
+        return (
+            f"在现行规则（{RULE_NAMES_ZH.get(versus.kind, versus.kind)}）的满足率 {fill} 下，建议策略的平均库存金额为 "
+            f"{versus.plan_inventory_at_rule_fill:,.0f}，现行规则为 {versus.rule_inventory_value:,.0f}，库存{word} "
+            f"{abs(1 - versus.stock_ratio):.0%}。"
+        )
+    return f"现行规则的满足率为 {fill}，建议策略的回放未达到该满足率，无法给出同等满足率下的对比。"
+
+
+def write_rule_comparison(
+    comparison: dict[str, pd.DataFrame], sentence: str, folder: Path, plan_date: str, lang: str = "zh"
+) -> Path:
+    """`policy_vs_current_rule_<date>.xlsx` beside the day's plan: the plan against the rule the company
+    runs today, replayed on the same demand (the sentence first, then every level's figures)."""
+    names = SCENARIO_LABELS["en" if lang == "en" else "zh"]
+    table = pd.concat([f.assign(level=level) for level, f in comparison.items()], ignore_index=True)
+    table = table[["level", *[c for c in table.columns if c != "level"]]]
+    table["scenario"] = table["scenario"].map(names).fillna(table["scenario"])
+    head = pd.DataFrame({"Plan vs your current rule" if lang == "en" else "建议策略与现行规则": [sentence]})
+    sheets = {("Summary" if lang == "en" else "结论"): head, ("Figures" if lang == "en" else "明细"): table}
+    folder.mkdir(parents=True, exist_ok=True)
+    labels = SIMULATION_LABELS_ZH if lang != "en" else {}
+    return write_workbook(sheets, folder / f"policy_vs_current_rule_{plan_date}.xlsx", labels)
 
 
 @dataclass(frozen=True)

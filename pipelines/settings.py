@@ -73,6 +73,8 @@ class Settings:
     export_lang: str = "zh"
     simulation_days: int = 180
     max_safety_stock_days: float = 30.0
+    current_rule: str = "items"
+    current_rule_param: float | None = None
     duckdb_memory_limit: str = "6GB"
     parquet_load: str = "in_place"
 
@@ -111,6 +113,12 @@ class Settings:
             export_lang=_choice(env, "STOCKFLOW_EXPORT_LANG", ("zh", "en"), "zh"),
             simulation_days=int(_number(env, "STOCKFLOW_SIMULATION_DAYS", 180)),
             max_safety_stock_days=_non_negative(env, "STOCKFLOW_MAX_SAFETY_STOCK_DAYS", 30.0),
+            current_rule=_choice(env, "STOCKFLOW_CURRENT_RULE", ("items", "erpnext", "odoo", "rs"), "items"),
+            current_rule_param=(
+                _non_negative(env, "STOCKFLOW_CURRENT_RULE_PARAM", 0.0)
+                if env.get("STOCKFLOW_CURRENT_RULE_PARAM") not in (None, "")
+                else None
+            ),
             duckdb_memory_limit=env.get("STOCKFLOW_DUCKDB_MEMORY_LIMIT") or "6GB",
             parquet_load=_choice(env, "STOCKFLOW_PARQUET_LOAD", ("in_place", "copy"), "in_place"),
         )
@@ -142,6 +150,10 @@ class Settings:
             "STOCKFLOW_EXPORT_LANG": self.export_lang,
             "STOCKFLOW_SIMULATION_DAYS": self.simulation_days,
             "STOCKFLOW_MAX_SAFETY_STOCK_DAYS": self.max_safety_stock_days,
+            "STOCKFLOW_CURRENT_RULE": self.current_rule,
+            "STOCKFLOW_CURRENT_RULE_PARAM": ""
+            if self.current_rule_param is None
+            else self.current_rule_param,
             "STOCKFLOW_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
             "STOCKFLOW_PARQUET_LOAD": self.parquet_load,
         }
@@ -244,6 +256,19 @@ SETTINGS_DOC: list[tuple[str, str, str]] = [
         "Cap on a plan line's safety stock, in days of its forecast demand (0: no cap); lines at the cap are "
         "flagged `SAFETY_STOCK_AT_MAX` and counted in the plan asset's metadata and STATUS.md. The plan and the "
         "policy simulation use it.",
+    ),
+    (
+        "STOCKFLOW_CURRENT_RULE",
+        "items",
+        "The replenishment rule you run today, replayed beside the plan in the policy simulation: items (the item "
+        "master's min/max/safety stock), erpnext (reorder level with safety days), odoo (min/max with a safety "
+        "factor k) or rs (textbook periodic review with k).",
+    ),
+    (
+        "STOCKFLOW_CURRENT_RULE_PARAM",
+        "(rule's default)",
+        "The rule's parameter: safety days for erpnext (default 7), k for odoo and rs, and for items where no "
+        "min/max is set (default 1.65).",
     ),
     (
         "STOCKFLOW_DUCKDB_MEMORY_LIMIT",

@@ -175,7 +175,14 @@ def test_daily_refresh_end_to_end(settings, demo, capsys):
             settings, "select level, scenario, fill_rate from plans.policy_simulation where level = 'total'"
         )
     )
-    assert set(sim) == {("total", "history"), ("total", "proposed")}
+    # ... and with the current rule (the demo's item master min/max) replayed on the same demand
+    assert set(sim) == {
+        ("total", "history"),
+        ("total", "proposed"),
+        ("total", "current_rule"),
+        ("total", "proposed_at_rule_fill"),
+    }
+    assert 0 < sim[("total", "current_rule")] <= 1
     recorded = _q(settings, "select sum(units_shipped) / sum(units_ordered) from marts.fct_fill_rate")[0][0]
     assert 0 < sim[("total", "history")] <= 1 and 0 < sim[("total", "proposed")] <= 1 and recorded > 0
 

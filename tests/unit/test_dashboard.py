@@ -61,6 +61,8 @@ create table plans.policy_simulation as select * from (values
     ('total', 'all', 'proposed', 0.6, 5, 90.0, 1.1, 330.0, 'old', date '2025-01-01', 90),
     ('total', 'all', 'history', 0.80, 300, 2000000.0, 5.0, 73.0, 'new', date '2025-01-02', 180),
     ('total', 'all', 'proposed', 0.95, 20, 1800000.0, 6.0, 60.8, 'new', date '2025-01-02', 180),
+    ('total', 'all', 'current_rule', 0.92, 40, 2400000.0, 4.5, 81.1, 'new', date '2025-01-02', 180),
+    ('total', 'all', 'proposed_at_rule_fill', 0.92, null, 1500000.0, null, null, 'new', date '2025-01-02', 180),
     ('warehouse_id', 'W1', 'history', 0.80, 300, 2000000.0, 5.0, 73.0, 'new', date '2025-01-02', 180),
     ('warehouse_id', 'W1', 'proposed', 0.95, 20, 1800000.0, 6.0, 60.8, 'new', date '2025-01-02', 180)
 ) t(level, "group", scenario, fill_rate, stockout_days, avg_inventory_value, turnover, dio_days, run_id,
@@ -130,6 +132,9 @@ def test_page_is_self_contained_with_every_panel_drawn(small_warehouse, tmp_path
     assert "Data as of 2025-06-15" in page and "2025-06 (month to date)" in page
     assert "1,234,567" in page  # the plan's order value, with thousands separators
     assert "+15.0 pp" in page  # the simulation's fill rate change
+    # the current rule replayed beside the plan, and the plan's stock at the rule's fill
+    assert "your current rule" in page and "2,400,000" in page
+    assert "At your current rule&#x27;s fill (92.0%), the proposed policy holds 38% less stock" in page
     assert "S2 Mop · W1" in page  # the dead SKU is listed by code, name and warehouse
     assert list(result.path.parent.iterdir()) == [result.path]  # no temporary file left behind
 

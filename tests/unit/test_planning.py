@@ -48,3 +48,34 @@ def test_exceptions_by_rule():
     dead = found[found["exception"] == "DEAD_STOCK"].iloc[0]
     assert dead["value"] == 14.0 and pd.isna(dead["days_of_cover"])
     assert found.loc[found["sku"] == "EXCESS", "days_of_cover"].iloc[0] == 200.0
+
+
+def test_rule_comparison_workbook_states_the_equal_fill_saving(tmp_path):
+    import openpyxl
+
+    from models_ml.simulation import RuleComparison
+    from pipelines.planning import rule_sentence, write_rule_comparison
+
+    versus = RuleComparison(
+        rule="item master min/max (Odoo min/max with k = 1.65 where none is set)",
+        kind="items",
+        rule_fill=0.92,
+        rule_inventory_value=2_400_000.0,
+        plan_fill=0.95,
+        plan_inventory_value=1_800_000.0,
+        frontier=((0.90, 1_300_000.0), (0.95, 1_800_000.0), (0.98, 2_600_000.0)),
+        plan_inventory_at_rule_fill=1_500_000.0,
+    )
+    zh = rule_sentence(versus, "zh")
+    assert "物料档案的最低/最高库存" in zh and "92.0%" in zh and "库存少 38%" in zh
+    assert "38% less stock" in rule_sentence(versus, "en")
+    total = pd.DataFrame(
+        {"group": ["all", "all"], "scenario": ["proposed", "current_rule"], "fill_rate": [0.95, 0.92]}
+    )
+    path = write_rule_comparison({"total": total}, zh, tmp_path, "2025-06-16", "zh")
+    assert path.name == "policy_vs_current_rule_2025-06-16.xlsx"
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["结论", "明细"]
+    assert wb["结论"]["A2"].value == zh
+    rows = list(wb["明细"].iter_rows(values_only=True))
+    assert rows[0][:3] == ("层级", "分组", "方案") and {r[2] for r in rows[1:]} == {"建议策略", "现行规则"}

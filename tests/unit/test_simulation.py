@@ -347,3 +347,107 @@ def test_replay_properties(n, days, seed, policy, lost, allocation):
     flow = g["receipt_qty"].sum() + g["transfer_qty"].sum() - g["shipped_qty"].sum()
     keys = pd.MultiIndex.from_arrays([closing.index.get_level_values(i).astype(str) for i in (0, 1)])
     assert np.allclose(closing, opening.reindex(keys).to_numpy() + flow.to_numpy())
+
+
+# ----------------------------------------------------------------------------- the current rule
+
+
+def test_rule_orders_by_hand():
+    """mean 10/day, sigma 4, L = 4, R = 7, sigma_L = 1, position 30."""
+    from models_ml.simulation import CurrentRule, rule_order
+
+    args = dict(
+        position=np.array([30.0]),
+        mean=np.array([10.0]),
+        sigma=np.array([4.0]),
+        lead=np.array([4.0]),
+        lead_std=np.array([1.0]),
+        review=np.array([7.0]),
+    )
+    # (R, S): S = 10 x 11 + 1.65 x sqrt(11 x 16 + 100 x 1) = 110 + 1.65 x 16.613 = 137.41 -> 107.41
+    assert rule_order(CurrentRule("rs"), **args)[0] == pytest.approx(110 + 1.65 * np.sqrt(276) - 30)
+    # ERPNext: level = 40 + 7 x 10 = 110 >= 30 -> up to 110 + 70 = 180 -> 150
+    assert rule_order(CurrentRule("erpnext"), **args)[0] == pytest.approx(150.0)
+    # Odoo: min = 40 + 1 x 4 x 2 = 48 -> max = 118 -> 88; a position above min orders nothing
+    assert rule_order(CurrentRule("odoo", 1.0), **args)[0] == pytest.approx(88.0)
+    assert rule_order(CurrentRule("odoo", 1.0), **{**args, "position": np.array([60.0])})[0] == 0.0
+    # item master: min 50, max 200 -> 170; safety stock 5 only -> min 45, max 115 -> 85; none -> Odoo k
+    hand = dict(hand_min=np.array([50.0, np.nan, np.nan]), hand_max=np.array([200.0, np.nan, np.nan]))
+    hand["hand_safety"] = np.array([np.nan, 5.0, np.nan])
+    three = {k: np.repeat(v, 3) for k, v in args.items()}
+    got = rule_order(CurrentRule("items", 1.0), **three, **hand)
+    np.testing.assert_allclose(got, [170.0, 85.0, 88.0])
+    with pytest.raises(ValueError, match="rule"):
+        CurrentRule("kanban")
+
+
+def test_rule_replay_orders_by_the_rule_with_history_only():
+    """Constant demand 10/day, L = 2, R = 1: the (R, S) rule with k = 0 orders up to 30, as the plan with
+    zero spread does, and never transfers; a forecast passed in is ignored by the rule."""
+    from models_ml.simulation import CurrentRule
+
+    d = demand_frame({("A", "W1"): [10.0] * 10}, warmup=28, warm_rate=10.0)
+    f = pd.DataFrame(
+        {"sku": "A", "warehouse_id": "W1", "date": pd.date_range(START, periods=20), "p50": 99.0, "p90": 99.0}
+    )
+    out = simulate_policy(
+        d,
+        base_params(),
+        stock_frame({("A", "W1"): 30}),
+        forecast=f,
+        sim_config=SimulationConfig(days=10),
+        rule=CurrentRule("rs", 0.0),
+    )
+    assert out["order_qty"].tolist() == [10] * 10
+    assert out["on_hand_qty"].tolist() == [20, 10] + [10] * 8
+    assert (out["transfer_qty"] == 0).all()
+
+
+def test_item_master_levels_are_split_over_warehouses_by_demand_share():
+    from models_ml.simulation import CurrentRule
+
+    d = demand_frame({("A", "W1"): [3.0] * 10, ("A", "W2"): [1.0] * 10}, warmup=28, warm_rate=0.0)
+    d.loc[d["warehouse_id"] == "W1", "qty"] = 3.0
+    d.loc[d["warehouse_id"] == "W2", "qty"] = 1.0
+    params = base_params(min_qty=40.0, max_qty=80.0, review_period_days=1.0)
+    out = simulate_policy(
+        d,
+        params,
+        stock_frame({("A", "W1"): 0, ("A", "W2"): 0}),
+        sim_config=SimulationConfig(days=10),
+        rule=CurrentRule("items"),
+    )
+    first = out[out["date"] == START].set_index("warehouse_id")["order_qty"]
+    # demand shares 3/4 and 1/4: W1 min 30 max 60, W2 min 10 max 20; both start empty -> order up to max
+    assert first.to_dict() == {"W1": 60.0, "W2": 20.0}
+
+
+def test_plan_stock_at_the_rule_fill_from_its_frontier():
+    from models_ml.simulation import CurrentRule, compare_rule, stock_at_equal_fill, with_equal_fill_row
+
+    assert stock_at_equal_fill([(0.90, 100.0), (0.96, 160.0), (0.98, 200.0)], 0.93) == pytest.approx(130.0)
+    assert np.isnan(stock_at_equal_fill([(0.90, 100.0), (0.96, 160.0)], 0.99))
+
+    def frame(fill: float, value: float) -> pd.DataFrame:  # 2 days of one series
+        return pd.DataFrame(
+            {
+                "date": [START, START + pd.Timedelta(days=1)],
+                "demand_qty": [50.0, 50.0],
+                "shipped_qty": [50.0 * fill] * 2,
+                "inventory_value": [value, value],
+            }
+        )
+
+    plans = {0.0: frame(0.95, 150.0), -0.5: frame(0.90, 100.0), 0.5: frame(0.98, 200.0)}
+    v = compare_rule(plans, frame(0.93, 180.0), CurrentRule("odoo", 1.0))
+    # the plan at 93% fill: 100 + (0.03 / 0.05) x 50 = 130 against the rule's 180
+    assert v.plan_inventory_at_rule_fill == pytest.approx(130.0)
+    assert v.stock_ratio == pytest.approx(130 / 180)
+    assert "28% less stock" in v.sentence() and "Odoo min/max with k = 1" in v.sentence()
+    total = pd.DataFrame(
+        {"group": ["all"] * 2, "scenario": ["proposed", "current_rule"], "fill_rate": [0.95, 0.93],
+         "avg_inventory_value": [150.0, 180.0], "turnover": [5.0, 4.0]}
+    )  # fmt: skip
+    row = with_equal_fill_row(total, v).set_index("scenario").loc["proposed_at_rule_fill"]
+    assert (row["fill_rate"], row["avg_inventory_value"]) == (pytest.approx(0.93), pytest.approx(130.0))
+    assert np.isnan(row["turnover"])

@@ -13,9 +13,11 @@ from pipelines.defs.resources import StockflowResource
 from pipelines.planning import (
     plan_exceptions,
     plan_inputs,
+    rule_sentence,
     simulation_inputs,
     write_plan_files,
     write_plan_status,
+    write_rule_comparison,
 )
 
 UPSTREAM = [
@@ -103,6 +105,9 @@ def replenishment_plan(
     )
 
 
+FRONTIER_SHIFTS = (-0.5, 0.5)  # service shifts (in z) of the extra plan replays
+
+
 @dg.asset(
     key=["plans", "policy_simulation"],
     group_name="plans",
@@ -112,16 +117,22 @@ def replenishment_plan(
     description="Replays the last STOCKFLOW_SIMULATION_DAYS days of actual demand under the proposed policy (transfers "
     "from warehouses with excess, then orders at each review, arriving after observed supplier lead times) and "
     "compares fill rate, stockout days, average "
-    "inventory, turnover and DIO with what the ledger shows happened, per warehouse and ABC class.",
+    "inventory, turnover and DIO with what the ledger shows happened and with your current rule "
+    "(STOCKFLOW_CURRENT_RULE) replayed on the same demand, per warehouse and ABC class; the plan at two more "
+    "service shifts gives its stock at the rule's fill.",
 )
 def policy_simulation(
     context: dg.AssetExecutionContext, stockflow: StockflowResource
 ) -> dg.MaterializeResult:
     from models_ml.simulation import (
+        CurrentRule,
         SimulationConfig,
+        compare_rule,
         compare_with_history,
         comparison_markdown,
+        shifted_service,
         simulate_policy,
+        with_equal_fill_row,
     )
 
     settings = stockflow.settings
@@ -129,16 +140,30 @@ def policy_simulation(
         params = plan_inputs(conn).params
         sim = simulation_inputs(conn, settings.simulation_days)
     started = time.perf_counter()
-    proposed = simulate_policy(
-        sim.demand,
-        params,
-        sim.stock,
-        sim.open_pos,
-        lead_time_samples=sim.lead_time_samples,
-        config=settings.replenishment_config,
-        sim_config=SimulationConfig(days=settings.simulation_days),
-    )
-    comparison = compare_with_history(proposed, sim.history)
+    config = settings.replenishment_config
+    rule = CurrentRule(settings.current_rule, settings.current_rule_param)
+
+    def replay(**kwargs: object) -> pd.DataFrame:
+        return simulate_policy(
+            sim.demand,
+            params,
+            sim.stock,
+            sim.open_pos,
+            lead_time_samples=sim.lead_time_samples,
+            sim_config=SimulationConfig(days=settings.simulation_days),
+            **kwargs,
+        )
+
+    proposed = replay(config=config)
+    current = replay(config=config, rule=rule)
+    # two more points of the plan's fill-vs-stock frontier, to read its stock at the rule's fill
+    plan_frames = {
+        0.0: proposed,
+        **{shift: replay(config=shifted_service(config, shift)) for shift in FRONTIER_SHIFTS},
+    }
+    versus = compare_rule(plan_frames, current, rule)
+    comparison = compare_with_history(proposed, sim.history, others={"current_rule": current})
+    comparison["total"] = with_equal_fill_row(comparison["total"], versus)
     seconds = time.perf_counter() - started
     table = pd.concat([frame.assign(level=level) for level, frame in comparison.items()], ignore_index=True)
     with stockflow.connect() as conn:
@@ -149,6 +174,11 @@ def policy_simulation(
                 run_id=context.run_id, window_start=sim.window_start, window_days=settings.simulation_days
             ),
         )
+    plan_date = datetime.now(ZoneInfo(settings.timezone)).date().isoformat()
+    sentence = rule_sentence(versus, settings.export_lang)
+    workbook = write_rule_comparison(
+        comparison, sentence, settings.exports / "plans" / plan_date, plan_date, settings.export_lang
+    )
     total = comparison["total"].set_index("scenario")
     return dg.MaterializeResult(
         metadata={
@@ -159,6 +189,17 @@ def policy_simulation(
             "avg_inventory_value_history": float(total.loc["history", "avg_inventory_value"]),
             "avg_inventory_value_proposed": float(total.loc["proposed", "avg_inventory_value"]),
             "forecast_used": "stand-in: trailing 28-day mean and 91-day std at each review (no look-ahead)",
+            "current_rule": versus.rule,
+            "fill_rate_current_rule": versus.rule_fill,
+            "avg_inventory_value_current_rule": versus.rule_inventory_value,
+            "plan_inventory_value_at_rule_fill": versus.plan_inventory_at_rule_fill,
+            "plan_vs_rule_stock_at_equal_fill": versus.stock_ratio,
+            "plan_frontier": dg.MetadataValue.md(
+                "| plan fill | avg inventory value |\n|---:|---:|\n"
+                + "\n".join(f"| {f:.3f} | {v:,.0f} |" for f, v in versus.frontier)
+            ),
+            "plan_vs_current_rule": versus.sentence(),
+            "rule_comparison_workbook": dg.MetadataValue.path(str(workbook)),
             "transfer_units": float(proposed["transfer_qty"].clip(lower=0).sum()),
             "simulation_seconds": round(seconds, 2),
             "comparison": dg.MetadataValue.md(comparison_markdown(comparison)),

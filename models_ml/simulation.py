@@ -727,7 +727,11 @@ class RuleComparison:
     plan_fill: float
     plan_inventory_value: float
     frontier: tuple[tuple[float, float], ...]
-    plan_inventory_at_rule_fill: float  # NaN when the rule's fill lies outside the plan's traced fills
+    # NaN when the rule's fill lies above the plan's traced fills; below them, the plan's lowest traced
+    # point, an upper bound (``at_most``): holding stock never lowers fill, so the plan at the rule's lower
+    # fill needs no more than it
+    plan_inventory_at_rule_fill: float
+    at_most: bool = False
 
     @property
     def stock_ratio(self) -> float:
@@ -739,7 +743,15 @@ class RuleComparison:
         )
 
     def sentence(self) -> str:
-        if np.isfinite(self.stock_ratio):
+        if self.at_most and np.isfinite(self.stock_ratio) and self.stock_ratio < 1:
+            low_fill = self.frontier[0][0]
+            return (
+                f"At your current rule's fill ({self.rule_fill:.1%}; {self.rule}), the plan holds at least "
+                f"{1 - self.stock_ratio:.0%} less stock: it already reaches {low_fill:.1%} fill with an average "
+                f"inventory value of {self.plan_inventory_at_rule_fill:,.0f}, against the rule's "
+                f"{self.rule_inventory_value:,.0f}."
+            )
+        if np.isfinite(self.stock_ratio) and not self.at_most:
             saved = self.rule_inventory_value - self.plan_inventory_at_rule_fill
             word = "less" if saved >= 0 else "more"
             return (
@@ -763,6 +775,10 @@ def compare_rule(
     frontier = tuple(sorted(replay_totals(f) for f in plan_frames.values()))
     rule_fill, rule_value = replay_totals(rule_frame)
     plan_fill, plan_value = replay_totals(plan_frames[0.0])
+    at = stock_at_equal_fill(list(frontier), rule_fill)
+    at_most = bool(np.isnan(at) and frontier and rule_fill < frontier[0][0])
+    if at_most:
+        at = frontier[0][1]
     return RuleComparison(
         rule=rule.describe(),
         kind=rule.kind,
@@ -771,19 +787,21 @@ def compare_rule(
         plan_fill=plan_fill,
         plan_inventory_value=plan_value,
         frontier=frontier,
-        plan_inventory_at_rule_fill=stock_at_equal_fill(list(frontier), rule_fill),
+        plan_inventory_at_rule_fill=at,
+        at_most=at_most,
     )
 
 
 def with_equal_fill_row(total: pd.DataFrame, versus: RuleComparison) -> pd.DataFrame:
-    """The total comparison plus scenario ``proposed_at_rule_fill``: the plan's average inventory value
-    at the current rule's fill (read off its frontier; NaN when not traced), other metrics empty."""
+    """The total comparison plus scenario ``proposed_at_rule_fill`` (``proposed_at_rule_fill_at_most``
+    when it is an upper bound): the plan's average inventory value at the current rule's fill (read off
+    its frontier; NaN when not traced), other metrics empty."""
     row = total[total["scenario"] == "current_rule"].copy()
     if row.empty:
         return total
     for col in row.columns.difference(["group", "scenario", "series", "days"]):
         row[col] = float("nan")
-    row["scenario"] = "proposed_at_rule_fill"
+    row["scenario"] = "proposed_at_rule_fill_at_most" if versus.at_most else "proposed_at_rule_fill"
     row["fill_rate"] = versus.rule_fill
     row["avg_inventory_value"] = versus.plan_inventory_at_rule_fill
     return pd.concat([total, row], ignore_index=True)

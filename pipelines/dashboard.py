@@ -95,6 +95,7 @@ LABELS: dict[str, dict[str, str]] = {
         "rule_not_traced": "Your current rule reached {fill} fill; the proposed policy's replays do not reach that fill, so no equal-fill figure is given.",
         "less": "less",
         "more": "more",
+        "rule_at_most": "At your current rule's fill ({fill}), the proposed policy holds at least {pct} less stock: even at a higher fill its average inventory value is {plan}, against the rule's {rule}.",
         "change": "change",
         "stockout_days": "stockout days",
         "avg_inventory_value": "average inventory value",
@@ -167,6 +168,7 @@ LABELS: dict[str, dict[str, str]] = {
         "rule_not_traced": "现行规则的满足率为 {fill}；建议策略的回放未达到该满足率，无法给出同等满足率下的对比。",
         "less": "少",
         "more": "多",
+        "rule_at_most": "在现行规则的满足率（{fill}）下，建议策略的库存至少少 {pct}：即使满足率更高，其平均库存金额也只有 {plan}，现行规则为 {rule}。",
         "change": "变化",
         "stockout_days": "缺货天数",
         "avg_inventory_value": "平均库存金额",
@@ -1010,12 +1012,22 @@ def render_dashboard(
             t["proposed"],
             t["change"],
         ]
-        if has_rule and "proposed_at_rule_fill" in total.index:
-            at = total.loc["proposed_at_rule_fill"]
+        at_key = next(
+            (k for k in ("proposed_at_rule_fill", "proposed_at_rule_fill_at_most") if k in total.index), None
+        )
+        if has_rule and at_key is not None:
+            at = total.loc[at_key]
             rule_value = float(total.loc["current_rule", "avg_inventory_value"])
             plan_value = float(at["avg_inventory_value"])
             fill = fmt_percent(total.loc["current_rule", "fill_rate"])
-            if math.isfinite(plan_value) and rule_value > 0:
+            if at_key.endswith("at_most") and math.isfinite(plan_value) and 0 < plan_value < rule_value:
+                text = t["rule_at_most"].format(
+                    fill=fill,
+                    pct=f"{1 - plan_value / rule_value:.0%}",
+                    plan=fmt_number(plan_value, 0),
+                    rule=fmt_number(rule_value, 0),
+                )
+            elif not at_key.endswith("at_most") and math.isfinite(plan_value) and rule_value > 0:
                 text = t["rule_equal_fill"].format(
                     fill=fill,
                     pct=f"{abs(1 - plan_value / rule_value):.0%}",

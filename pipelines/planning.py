@@ -263,9 +263,11 @@ def write_plan_files(
 
 SCENARIO_LABELS = {
     "en": {"history": "recorded history", "proposed": "proposed plan", "current_rule": "your current rule",
-           "proposed_at_rule_fill": "proposed plan at the rule's fill"},
+           "proposed_at_rule_fill": "proposed plan at the rule's fill",
+           "proposed_at_rule_fill_at_most": "proposed plan at the rule's fill (at most)"},
     "zh": {"history": "实际历史", "proposed": "建议策略", "current_rule": "现行规则",
-           "proposed_at_rule_fill": "建议策略（现行规则满足率下）"},
+           "proposed_at_rule_fill": "建议策略（现行规则满足率下）",
+           "proposed_at_rule_fill_at_most": "建议策略（现行规则满足率下，上限）"},
 }  # fmt: skip
 SIMULATION_LABELS_ZH = {
     "level": "层级", "group": "分组", "scenario": "方案", "series": "品项数", "days": "天数",
@@ -288,10 +290,17 @@ def rule_sentence(versus: RuleComparison, lang: str = "zh") -> str:
     if lang == "en":
         return versus.sentence()
     fill = f"{versus.rule_fill:.1%}"
-    if pd.notna(versus.stock_ratio):
+    name = RULE_NAMES_ZH.get(versus.kind, versus.kind)
+    if versus.at_most and pd.notna(versus.stock_ratio) and versus.stock_ratio < 1:
+        return (
+            f"在现行规则（{name}）的满足率 {fill} 下，建议策略的库存至少少 {1 - versus.stock_ratio:.0%}："
+            f"即使满足率达到 {versus.frontier[0][0]:.1%}，其平均库存金额也只有 "
+            f"{versus.plan_inventory_at_rule_fill:,.0f}，现行规则为 {versus.rule_inventory_value:,.0f}。"
+        )
+    if pd.notna(versus.stock_ratio) and not versus.at_most:
         word = "少" if versus.stock_ratio <= 1 else "多"
         return (
-            f"在现行规则（{RULE_NAMES_ZH.get(versus.kind, versus.kind)}）的满足率 {fill} 下，建议策略的平均库存金额为 "
+            f"在现行规则（{name}）的满足率 {fill} 下，建议策略的平均库存金额为 "
             f"{versus.plan_inventory_at_rule_fill:,.0f}，现行规则为 {versus.rule_inventory_value:,.0f}，库存{word} "
             f"{abs(1 - versus.stock_ratio):.0%}。"
         )

@@ -173,3 +173,14 @@ def test_empty_tables_render_no_data_too(small_warehouse, tmp_path):
     assert {"dead_by_age", "top_dead", "forecast", "plan"} <= set(result.no_data)
     assert "kpi" not in result.no_data and "chart-fill-trend" in result.charts
     assert re.search(r"暂无数据", result.path.read_text(encoding="utf-8"))
+
+
+def test_simulation_states_an_upper_bound_when_the_rule_fill_is_below_the_plans(small_warehouse):
+    small_warehouse.execute(
+        "update plans.policy_simulation set scenario = 'proposed_at_rule_fill_at_most' "
+        "where scenario = 'proposed_at_rule_fill'"
+    )
+    page = render_dashboard(read_dashboard_data(small_warehouse), "en").html
+    assert "the proposed policy holds at least 38% less stock" in page
+    zh = render_dashboard(read_dashboard_data(small_warehouse), "zh").html
+    assert "建议策略的库存至少少 38%" in zh

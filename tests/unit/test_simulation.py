@@ -451,3 +451,13 @@ def test_plan_stock_at_the_rule_fill_from_its_frontier():
     row = with_equal_fill_row(total, v).set_index("scenario").loc["proposed_at_rule_fill"]
     assert (row["fill_rate"], row["avg_inventory_value"]) == (pytest.approx(0.93), pytest.approx(130.0))
     assert np.isnan(row["turnover"])
+
+    # a rule below the plan's lowest traced fill: the plan's lowest point bounds its stock from above
+    low = compare_rule(plans, frame(0.84, 180.0), CurrentRule("items"))
+    assert low.at_most and low.plan_inventory_at_rule_fill == pytest.approx(100.0)
+    assert "at least 44% less stock" in low.sentence() and "90.0% fill" in low.sentence()
+    scenarios = set(with_equal_fill_row(total, low)["scenario"])
+    assert "proposed_at_rule_fill_at_most" in scenarios and "proposed_at_rule_fill" not in scenarios
+    # above the plan's highest fill nothing can be said
+    high = compare_rule(plans, frame(0.99, 180.0), CurrentRule("rs"))
+    assert not high.at_most and np.isnan(high.stock_ratio) and "no equal-fill figure" in high.sentence()

@@ -105,7 +105,7 @@ def replenishment_plan(
     )
 
 
-FRONTIER_SHIFTS = (-0.5, 0.5)  # service shifts (in z) of the extra plan replays
+FRONTIER_SHIFTS = (-1.0, 0.5)  # service shifts (in z) of the extra plan replays
 
 
 @dg.asset(

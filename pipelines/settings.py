@@ -1,7 +1,7 @@
 """Settings: every knob is a STOCKFLOW_* environment variable with a default.
 
 `Settings.from_env()` resolves every path once (absolute), so Dagster, dbt and the CLI open the same
-files whatever their working directory. The README's settings table lists the same variables.
+files whatever their working directory. `docs/settings.md` is generated from `SETTINGS_DOC` (`settings_markdown`).
 """
 
 from __future__ import annotations
@@ -283,3 +283,26 @@ SETTINGS_DOC: list[tuple[str, str, str]] = [
         "(nothing copied); copy: its rows are copied into the warehouse like a CSV's.",
     ),
 ]
+
+
+def settings_markdown() -> str:
+    """``docs/settings.md``: the settings table generated from ``SETTINGS_DOC`` (a test keeps the page and
+    this list equal; regenerate with ``python -m pipelines.settings > docs/settings.md``)."""
+    lines = [
+        "# Settings",
+        "",
+        "<!-- generated from pipelines/settings.py (SETTINGS_DOC): python -m pipelines.settings > docs/settings.md -->",
+        "",
+        "Every setting is an environment variable with a default; nothing needs configuring for a first run.",
+        "Relative paths resolve against the directory you start Stockflow from. `stockflow settings` prints the",
+        "values in effect.",
+        "",
+        "| variable | default | meaning |",
+        "|---|---|---|",
+    ]
+    lines += [f"| `{name}` | {default} | {meaning} |" for name, default, meaning in SETTINGS_DOC]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(settings_markdown(), end="")

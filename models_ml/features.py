@@ -129,8 +129,7 @@ class Panel:
 
         Features computed batch by batch equal the whole panel's (cumulative sums carry over from one
         batch to the next), while the temporary arrays stay the size of a batch, not of the panel."""
-        starts = np.flatnonzero(np.diff(self.offset // max(max_rows, 1)) != 0) + 1
-        bounds = [0, *starts.tolist(), self.n_series]
+        bounds = series_batch_bounds(self.offset, max_rows)
         carry: dict[str, float] = {}
         for s0, s1 in zip(bounds[:-1], bounds[1:], strict=False):
             if s1 <= s0:
@@ -141,6 +140,12 @@ class Panel:
                 sub.cumsum(name, values)
             yield sub, int(self.offset[s0]), int(self.offset[s1 - 1] + self.length[s1 - 1])
             carry = {name: float(c[-1]) for name, c in sub._cs.items()}
+
+
+def series_batch_bounds(offset: np.ndarray, max_rows: int = BATCH_ROWS) -> list[int]:
+    """Series numbers where batches of whole series of about ``max_rows`` rows start (and the end)."""
+    starts = np.flatnonzero(np.diff(offset // max(max_rows, 1)) != 0) + 1
+    return [0, *starts.tolist(), len(offset)]
 
 
 def driver_columns(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
@@ -381,8 +386,7 @@ def promoted_periods(panel: Panel, price_window: int) -> np.ndarray:
     that are not promoted give the series' base level (``origin_features``), the demand a promotion
     lifts. Computed batch by batch of whole series."""
     out = np.zeros(len(panel.y), dtype=bool)
-    starts = np.flatnonzero(np.diff(panel.offset // BATCH_ROWS) != 0) + 1
-    bounds = [0, *starts.tolist(), panel.n_series]
+    bounds = series_batch_bounds(panel.offset)
     for s0, s1 in zip(bounds[:-1], bounds[1:], strict=False):
         if s1 <= s0:
             continue

@@ -17,7 +17,7 @@ import pandas as pd
 from pipelines.exports import write_csv, write_workbook
 
 if TYPE_CHECKING:  # the simulation code is imported only where it runs
-    from models_ml.simulation import RuleComparison
+    from models_ml.current_rule import RuleComparison
 
 SCHEMA = "plans"
 _WEEKDAYS_ZH = {

@@ -53,7 +53,7 @@ def test_exceptions_by_rule():
 def test_rule_comparison_workbook_states_the_equal_fill_saving(tmp_path):
     import openpyxl
 
-    from models_ml.simulation import RuleComparison
+    from models_ml.current_rule import RuleComparison
     from pipelines.planning import rule_sentence, write_rule_comparison
 
     versus = RuleComparison(

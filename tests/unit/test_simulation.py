@@ -354,7 +354,7 @@ def test_replay_properties(n, days, seed, policy, lost, allocation):
 
 def test_rule_orders_by_hand():
     """mean 10/day, sigma 4, L = 4, R = 7, sigma_L = 1, position 30."""
-    from models_ml.simulation import CurrentRule, rule_order
+    from models_ml.current_rule import CurrentRule, rule_order
 
     args = dict(
         position=np.array([30.0]),
@@ -384,7 +384,7 @@ def test_rule_orders_by_hand():
 def test_rule_replay_orders_by_the_rule_with_history_only():
     """Constant demand 10/day, L = 2, R = 1: the (R, S) rule with k = 0 orders up to 30, as the plan with
     zero spread does, and never transfers; a forecast passed in is ignored by the rule."""
-    from models_ml.simulation import CurrentRule
+    from models_ml.current_rule import CurrentRule
 
     d = demand_frame({("A", "W1"): [10.0] * 10}, warmup=28, warm_rate=10.0)
     f = pd.DataFrame(
@@ -404,7 +404,7 @@ def test_rule_replay_orders_by_the_rule_with_history_only():
 
 
 def test_item_master_levels_are_split_over_warehouses_by_demand_share():
-    from models_ml.simulation import CurrentRule
+    from models_ml.current_rule import CurrentRule
 
     d = demand_frame({("A", "W1"): [3.0] * 10, ("A", "W2"): [1.0] * 10}, warmup=28, warm_rate=0.0)
     d.loc[d["warehouse_id"] == "W1", "qty"] = 3.0
@@ -423,7 +423,7 @@ def test_item_master_levels_are_split_over_warehouses_by_demand_share():
 
 
 def test_plan_stock_at_the_rule_fill_from_its_frontier():
-    from models_ml.simulation import CurrentRule, compare_rule, stock_at_equal_fill, with_equal_fill_row
+    from models_ml.current_rule import CurrentRule, compare_rule, stock_at_equal_fill, with_equal_fill_row
 
     assert stock_at_equal_fill([(0.90, 100.0), (0.96, 160.0), (0.98, 200.0)], 0.93) == pytest.approx(130.0)
     assert np.isnan(stock_at_equal_fill([(0.90, 100.0), (0.96, 160.0)], 0.99))

@@ -124,15 +124,12 @@ FRONTIER_SHIFTS = (-1.0, 0.5)  # service shifts (in z) of the extra plan replays
 def policy_simulation(
     context: dg.AssetExecutionContext, stockflow: StockflowResource
 ) -> dg.MaterializeResult:
+    from models_ml.current_rule import CurrentRule, compare_rule, shifted_service, with_equal_fill_row
     from models_ml.simulation import (
-        CurrentRule,
         SimulationConfig,
-        compare_rule,
         compare_with_history,
         comparison_markdown,
-        shifted_service,
         simulate_policy,
-        with_equal_fill_row,
     )
 
     settings = stockflow.settings

@@ -4,7 +4,7 @@
 
 DIR holds one day's extracts, e.g. those of `stockflow demo --skus 3049 --warehouses 10 --days 1941`
 (M5 size). The files are hard-linked (or copied) into a temporary STOCKFLOW_HOME and loaded with
-`pipelines.ingest.ingest_kind` in the load order, as the ingest assets do. `--parquet` first converts
+`pipelines.ingest.load.ingest_kind` in the load order, as the ingest assets do. `--parquet` first converts
 every CSV to Parquet (not timed) to measure the Parquet path; `--pandas` turns the DuckDB fast path off
 to measure the pandas path. Prints a markdown table: per kind, rows, seconds, rows/s, the path taken,
 and the peak RSS of the process so far.
@@ -22,11 +22,12 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import fastpath, ingest
-from pipelines import warehouse as wh
-from pipelines.extracts.mapping import load_header_map
-from pipelines.extracts.schema import LOAD_ORDER
-from pipelines.settings import Settings
+from pipelines.ingest import fastpath
+from pipelines.ingest import load as ingest
+from pipelines.ingest.extracts.mapping import load_header_map
+from pipelines.ingest.extracts.schema import LOAD_ORDER
+from pipelines.operations.settings import Settings
+from pipelines.warehouse import connection as wh
 
 
 def _peak_rss_mb() -> float:

@@ -10,7 +10,7 @@ import threading
 from datetime import date
 from pathlib import Path
 
-from pipelines.settings import DBT_PROJECT_DIR, REPO_ROOT, SETTINGS_DOC, Settings
+from pipelines.operations.settings import DBT_PROJECT_DIR, REPO_ROOT, SETTINGS_DOC, Settings
 
 
 def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
@@ -36,8 +36,8 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.runner import RunBusyError, format_summary, run_refresh, summarise
-    from pipelines.warehouse import WarehouseBusyError
+    from pipelines.operations.runner import RunBusyError, format_summary, run_refresh, summarise
+    from pipelines.warehouse.connection import WarehouseBusyError
 
     try:
         outcome = run_refresh(settings, full_refresh=args.full_refresh, backtest=args.backtest)
@@ -52,8 +52,8 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.dbt_manifest import ensure_manifest
-    from pipelines.runner import ensure_dagster_home
+    from pipelines.operations.runner import ensure_dagster_home
+    from pipelines.warehouse.dbt_manifest import ensure_manifest
 
     settings.ensure_dirs()
     ensure_dagster_home(settings)
@@ -74,7 +74,7 @@ def _cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
     )
     # the venv's bin first, so dbt and dagster's subprocesses are found without activating the venv
     env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
-    from pipelines.ui import dismiss_first_visit_dialog
+    from pipelines.operations.ui import dismiss_first_visit_dialog
 
     host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     server = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env)
@@ -90,14 +90,14 @@ def _cmd_ui(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.status import status_text
+    from pipelines.reports.status import status_text
 
     print(status_text(settings))
     return 0
 
 
 def _cmd_contract(args: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.extracts.schema import contract_markdown
+    from pipelines.ingest.extracts.schema import contract_markdown
 
     print(contract_markdown())
     return 0
@@ -110,7 +110,7 @@ def _cmd_settings(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_dbt(args: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.dbt_manifest import dbt_executable
+    from pipelines.warehouse.dbt_manifest import dbt_executable
 
     settings.export_env()
     return subprocess.call(

@@ -17,8 +17,8 @@ from pipelines.defs.ingest.assets import ingest_assets
 from pipelines.defs.plans.assets import policy_simulation, replenishment_plan
 from pipelines.defs.publish.assets import bi_marts, dashboard
 from pipelines.defs.resources import StockflowResource
-from pipelines.defs.transform.dbt import dbt_resource, forecast_accuracy_dbt_assets, warehouse_dbt_assets
-from pipelines.settings import Settings
+from pipelines.defs.warehouse.dbt import dbt_resource, forecast_accuracy_dbt_assets, warehouse_dbt_assets
+from pipelines.operations.settings import Settings
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.settings import Settings
+from pipelines.operations.settings import Settings
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import dagster as dg
 
-from pipelines.dbt_manifest import MANIFEST
-from pipelines.extracts.schema import KINDS
+from pipelines.ingest.extracts.schema import KINDS
+from pipelines.warehouse.dbt_manifest import MANIFEST
 
 
 def test_definitions_load_and_resolve(settings):
@@ -53,7 +53,7 @@ def test_ingest_keys_are_the_dbt_source_keys(settings):
 
 def test_schedule_follows_settings(settings, monkeypatch):
     from pipelines.definitions import build_definitions
-    from pipelines.settings import Settings
+    from pipelines.operations.settings import Settings
 
     monkeypatch.setenv("STOCKFLOW_TIMEZONE", "Europe/Berlin")
     monkeypatch.setenv("STOCKFLOW_SCHEDULE_CRON", "30 5 * * 1-5")
@@ -86,7 +86,7 @@ def test_marts_and_plans_must_refresh_after_each_scheduled_tick(settings):
 
 
 def test_freshness_follows_the_schedule_setting(settings, monkeypatch):
-    from pipelines.settings import Settings
+    from pipelines.operations.settings import Settings
 
     monkeypatch.setenv("STOCKFLOW_SCHEDULE_CRON", "30 5 * * 1-5")
     policy = _freshness(Settings.from_env())["marts/fct_dead_stock"]
@@ -117,7 +117,7 @@ def test_dashboard_runs_after_the_marts_plan_and_simulation(settings):
 
 def test_full_refresh_is_run_config_of_the_warehouse_build(settings):
     from pipelines.definitions import build_definitions
-    from pipelines.runner import run_config
+    from pipelines.operations.runner import run_config
 
     job = build_definitions(settings).resolve_job_def("daily_refresh_job")
     for full_refresh in (False, True):

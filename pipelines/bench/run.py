@@ -50,7 +50,7 @@ GB = 1024**3
 
 def code_version() -> dict[str, Any]:
     """The commit measured, and whether the working tree had uncommitted changes."""
-    from pipelines.settings import REPO_ROOT
+    from pipelines.operations.settings import REPO_ROOT
 
     def git(*args: str) -> str:
         proc = subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=False)

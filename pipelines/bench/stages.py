@@ -30,7 +30,7 @@ PLACEMENT = (
 
 def bench_settings(home: Path):
     """Stockflow's settings with every file under ``home``; tuning settings (threads, history) kept."""
-    from pipelines.settings import Settings
+    from pipelines.operations.settings import Settings
 
     for name in PLACEMENT:
         os.environ.pop(name, None)
@@ -136,7 +136,7 @@ def _steps(instance, run_id: str) -> dict[str, dict[str, Any]]:
 
 
 def _count(conn, sql: str, params: list | None = None) -> int | None:
-    from pipelines import warehouse
+    from pipelines.warehouse import connection as warehouse
 
     table = sql.split(" from ", 1)[1].split()[0]
     if not warehouse.table_exists(conn, table):
@@ -151,14 +151,14 @@ def refresh(home: str, part: str = "all") -> dict:
     the ingest and the warehouse build."""
     from dagster import DagsterInstance
 
-    from pipelines import warehouse
-    from pipelines.runner import run_refresh, summarise
+    from pipelines.operations.runner import run_refresh, summarise
+    from pipelines.warehouse import connection as warehouse
 
     settings = bench_settings(Path(home))
     selection = None
     if part == "ingest+dbt":
         from pipelines.defs.ingest.assets import ingest_assets
-        from pipelines.defs.transform.dbt import warehouse_dbt_assets
+        from pipelines.defs.warehouse.dbt import warehouse_dbt_assets
 
         selection = [k for a in (*ingest_assets, warehouse_dbt_assets) for k in a.keys]
     elif part not in ("all", "daily"):
@@ -311,8 +311,8 @@ def prepare_holdout(home: str, data_dir: str) -> dict:
 
     from models_ml.backtest import actuals, series_scales
     from models_ml.config import ForecastConfig
-    from pipelines import warehouse
-    from pipelines.forecasting import demand_history
+    from pipelines.forecast.forecasting import demand_history
+    from pipelines.warehouse import connection as warehouse
 
     settings = bench_settings(Path(home))
     horizon = settings.forecast_horizon_days

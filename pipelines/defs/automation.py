@@ -10,14 +10,14 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from dagster._utils.schedules import cron_string_iterator
 
-from pipelines.alerts import Alert, raise_alert
 from pipelines.defs.resources import StockflowResource
-from pipelines.forecasting import LastBacktest, backtest_due, backtest_fingerprint
-from pipelines.freshness import REFRESH_GRACE, shift_cron
-from pipelines.inbox import InboxEntry, new_inbox_files
-from pipelines.ingest import list_inbox
-from pipelines.planning import write_plan_status
-from pipelines.settings import Settings
+from pipelines.forecast.forecasting import LastBacktest, backtest_due, backtest_fingerprint
+from pipelines.ingest.inbox import InboxEntry, new_inbox_files
+from pipelines.ingest.load import list_inbox
+from pipelines.operations.alerts import Alert, raise_alert
+from pipelines.operations.freshness import REFRESH_GRACE, shift_cron
+from pipelines.operations.settings import Settings
+from pipelines.plans.planning import write_plan_status
 
 daily_refresh_job = dg.define_asset_job(
     "daily_refresh_job",

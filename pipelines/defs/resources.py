@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import dagster as dg
 import duckdb
 
-from pipelines import warehouse
-from pipelines.extracts.mapping import HeaderMap, load_header_map
-from pipelines.settings import Settings
+from pipelines.ingest.extracts.mapping import HeaderMap, load_header_map
+from pipelines.operations.settings import Settings
+from pipelines.warehouse import connection as warehouse
 
 
 class StockflowResource(dg.ConfigurableResource):

@@ -1,6 +1,6 @@
 """Turn the simulation's records into ERP documents: numbered orders, lines, receipts, movements.
 
-Every builder returns pyarrow tables with the canonical column names of ``pipelines.extracts.schema``
+Every builder returns pyarrow tables with the canonical column names of ``pipelines.ingest.extracts.schema``
 and values in the run's language (statuses, movement types, reasons). Large kinds are produced in
 batches of days so that memory stays bounded at M5 scale.
 

@@ -1,6 +1,6 @@
 """Write extract tables as an ERP would export them: file names, headers, encodings, title rows.
 
-English files carry the canonical column names of ``pipelines.extracts.schema`` and the run's end
+English files carry the canonical column names of ``pipelines.ingest.extracts.schema`` and the run's end
 date in the name (``sales_orders_20251231.csv``); CSVs are UTF-8. Chinese files imitate U8-style
 report exports: fixed Chinese file names and headers, a title row and a filter row above the header,
 a ``合计`` row with the sums of the quantity columns at the bottom, GB18030-encoded CSVs with CRLF

@@ -27,8 +27,8 @@ from pathlib import Path
 import pytest
 
 from pipelines.demo.generator import DemoConfig, generate_demo
-from pipelines.settings import Settings
-from pipelines.ui import dismiss_first_visit_dialog
+from pipelines.operations.settings import Settings
+from pipelines.operations.ui import dismiss_first_visit_dialog
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"

@@ -6,7 +6,7 @@ opened from disk as a manager would, with the network cut off to prove it works 
 
 import io
 
-from pipelines.dashboard import chart_ids
+from pipelines.reports.dashboard import chart_ids
 
 
 def _open(browser, path, artifacts, name):
@@ -62,7 +62,7 @@ def test_dashboard_renders_offline_without_errors(dagster_ui, browser, artifacts
 def test_no_data_dashboard_renders_cleanly(browser, artifacts, tmp_path):
     import duckdb
 
-    from pipelines.dashboard import write_dashboard
+    from pipelines.reports.dashboard import write_dashboard
 
     with duckdb.connect(str(tmp_path / "empty.duckdb")) as conn:
         result = write_dashboard(conn, tmp_path / "index.html", "en")

@@ -10,11 +10,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from pipelines import warehouse as wh
 from pipelines.cli import main as cli_main
 from pipelines.demo.generator import DemoConfig, generate_demo
-from pipelines.extracts.schema import KINDS
-from pipelines.runner import format_summary, run_refresh, summarise
+from pipelines.ingest.extracts.schema import KINDS
+from pipelines.operations.runner import format_summary, run_refresh, summarise
+from pipelines.warehouse import connection as wh
 
 
 def _q(settings, sql):
@@ -254,7 +254,7 @@ def test_second_run_skips_known_files_applies_corrections_and_quarantines_bad_on
     report = (settings.quarantine / "receipts_broken.csv.report.md").read_text(encoding="utf-8")
     assert "NO-SUCH-SKU" in report and "must not be negative" in report
 
-    from pipelines.status import status_text
+    from pipelines.reports.status import status_text
 
     status = status_text(settings)
     assert f"Last run {outcome.run_id[:8]}: SUCCESS" in status

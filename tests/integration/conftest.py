@@ -14,12 +14,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines import warehouse as wh
-from pipelines.dbt_manifest import dbt_executable
-from pipelines.extracts.mapping import load_header_map
-from pipelines.extracts.schema import LOAD_ORDER
-from pipelines.ingest import ingest_kind
-from pipelines.settings import DBT_PROJECT_DIR, Settings
+from pipelines.ingest.extracts.mapping import load_header_map
+from pipelines.ingest.extracts.schema import LOAD_ORDER
+from pipelines.ingest.load import ingest_kind
+from pipelines.operations.settings import DBT_PROJECT_DIR, Settings
+from pipelines.warehouse import connection as wh
+from pipelines.warehouse.dbt_manifest import dbt_executable
 from tests.conftest import write_csv
 
 Extracts = dict[str, tuple[list[str], list[list]]]  # file name -> (header, rows)

@@ -15,11 +15,11 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines import warehouse as wh
-from pipelines.extracts.mapping import load_header_map
-from pipelines.extracts.schema import LOAD_ORDER
-from pipelines.ingest import ingest_kind
-from pipelines.settings import Settings
+from pipelines.ingest.extracts.mapping import load_header_map
+from pipelines.ingest.extracts.schema import LOAD_ORDER
+from pipelines.ingest.load import ingest_kind
+from pipelines.operations.settings import Settings
+from pipelines.warehouse import connection as wh
 from tests.conftest import write_csv
 from tests.integration.conftest import run_dbt
 from tests.integration.test_incremental import CUT, OVERLAP_FROM, _assert_same, _delivery, _tables

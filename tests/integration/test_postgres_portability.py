@@ -41,7 +41,7 @@ from tests.integration.test_marts_sales import extracts as sales_extracts
 
 D = date.fromisoformat
 PG_USER = "stockflow"
-# What the ingest writes (pipelines/warehouse.py) -> the PostgreSQL type that holds the same values.
+# What the ingest writes (pipelines/warehouse/connection.py) -> the PostgreSQL type that holds the same values.
 PG_TYPES = {
     "DATE": "date",
     "DOUBLE": "double precision",

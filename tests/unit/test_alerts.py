@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import dagster as dg
 import pytest
 
-from pipelines.alerts import Alert, payload, raise_alert, resolve_format
+from pipelines.operations.alerts import Alert, payload, raise_alert, resolve_format
 
 
 @pytest.fixture
@@ -83,8 +83,8 @@ def test_unreachable_webhook_is_logged_not_raised(tmp_path):
 
 
 def test_failed_cli_run_reaches_the_webhook(settings, webhook, monkeypatch):
-    from pipelines.runner import run_refresh
-    from pipelines.settings import Settings
+    from pipelines.operations.runner import run_refresh
+    from pipelines.operations.settings import Settings
 
     url, received = webhook
     settings.warehouse_path.mkdir(
@@ -105,7 +105,7 @@ def test_failed_cli_run_reaches_the_webhook(settings, webhook, monkeypatch):
 def test_run_failure_sensor_alerts(settings, webhook):
     from pipelines.defs.automation import run_failure_alert_sensor
     from pipelines.defs.resources import StockflowResource
-    from pipelines.settings import Settings
+    from pipelines.operations.settings import Settings
 
     url, received = webhook
 

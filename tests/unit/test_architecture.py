@@ -15,8 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 MODELS_ML_FORBIDDEN = ("dagster", "dagster_dbt", "duckdb", "dbt", "pipelines", "benchmarks")
 # pipelines modules that may talk to Dagster: the wiring (defs/), the Definitions object, the CLI and the
 # run launcher, the run-status reader and the benchmark harness (which runs the job)
-DAGSTER_ALLOWED = ("pipelines/defs/", "pipelines/definitions.py", "pipelines/runner.py", "pipelines/cli.py",
-                   "pipelines/status.py", "pipelines/bench/")  # fmt: skip
+DAGSTER_ALLOWED = ("pipelines/defs/", "pipelines/definitions.py", "pipelines/operations/runner.py", "pipelines/cli.py",
+                   "pipelines/reports/status.py", "pipelines/bench/")  # fmt: skip
 
 
 def imports_of(path: Path) -> set[str]:
@@ -77,3 +77,60 @@ def test_the_benchmarks_own_simulator_shares_nothing_with_the_planning_code():
     """The policy replay is an independent check of the plans (issue 14): it must not reuse them."""
     names = imports_of(ROOT / "benchmarks" / "policy_replay.py")
     assert not [n for n in names if n.startswith(("models_ml.replenishment", "models_ml.simulation"))]
+
+
+# The stage packages of pipelines/ and what each may import of the others (beside itself). The layers:
+# operations (settings, alerts) at the bottom, the warehouse on top of it, the stages on the warehouse,
+# the run launcher, the CLI and the wiring above all of them.
+STAGES = ("ingest", "warehouse", "forecast", "plans", "reports", "operations", "demo", "bench", "defs")
+MAY_IMPORT = {
+    "ingest": {"warehouse", "operations"},
+    # the raw tables' columns are the extract contract (ingest/extracts/schema.py)
+    "warehouse": {"operations", "ingest.extracts.schema"},
+    "forecast": {"warehouse", "operations"},
+    # the planners' workbook is written by the reports' Excel/CSV writers
+    "plans": {"warehouse", "operations", "reports.exports"},
+    "reports": {"warehouse", "operations"},
+    "operations": set(),
+    "demo": {"ingest.extracts", "operations"},
+    "bench": {"defs", "demo", "forecast", "ingest", "operations", "warehouse"},
+    "defs": set(STAGES),
+}
+# modules of operations that sit above the stages: the run launcher starts the job and records its end
+ABOVE_THE_STAGES = {"pipelines/operations/runner.py": {"definitions", "defs", "plans", "warehouse"}}
+TOP_LEVEL = {"__init__.py", "definitions.py", "cli.py"}
+
+
+def test_every_pipelines_module_sits_in_a_stage_package():
+    loose = [p.name for p in (ROOT / "pipelines").glob("*.py") if p.name not in TOP_LEVEL]
+    assert not loose, f"modules outside a stage package: {loose}; move them into one of {STAGES}"
+    folders = {p.name for p in (ROOT / "pipelines").iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert folders == set(STAGES)
+
+
+@pytest.mark.parametrize("stage", [s for s in STAGES if s != "defs"])
+def test_a_stage_imports_only_the_stages_below_it(stage: str):
+    offenders = {}
+    for path in _files(f"pipelines/{stage}"):
+        rel = path.relative_to(ROOT).as_posix()
+        allowed = MAY_IMPORT[stage] | ABOVE_THE_STAGES.get(rel, set()) | {stage}
+        bad = []
+        for name in imports_of(path):
+            if _top(name) != "pipelines" or name == "pipelines":
+                continue
+            inner = name.removeprefix("pipelines.")
+            if not any(inner == a or inner.startswith(a + ".") for a in allowed):
+                bad.append(name)
+        if bad:
+            offenders[rel] = sorted(bad)
+    assert not offenders, f"imports across the house's layers (see docs/architecture.md): {offenders}"
+
+
+@pytest.mark.parametrize(
+    "path", [*_files("pipelines"), *_files("models_ml")], ids=lambda p: p.relative_to(ROOT).as_posix()
+)
+def test_every_module_says_what_it_owns(path: Path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    if path.name == "__init__.py" and not tree.body:
+        pytest.fail(f"{path.relative_to(ROOT)}: a package's __init__ says what the package owns")
+    assert ast.get_docstring(tree), f"{path.relative_to(ROOT)} has no module docstring"

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
-from pipelines.forecasting import LastBacktest, backtest_due, backtest_fingerprint
+from pipelines.forecast.forecasting import LastBacktest, backtest_due, backtest_fingerprint
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from pipelines.charts import forecast_vs_actual, simulation_vs_history
+from pipelines.reports.charts import forecast_vs_actual, simulation_vs_history
 
 
 def _png(markdown: str) -> bytes:

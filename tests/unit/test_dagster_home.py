@@ -2,7 +2,7 @@
 
 import yaml
 
-from pipelines.runner import DAGSTER_YAML, ensure_dagster_home
+from pipelines.operations.runner import DAGSTER_YAML, ensure_dagster_home
 
 
 def test_new_home_queues_runs_and_evaluates_freshness(settings):

@@ -6,7 +6,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from pipelines.dashboard import (
+from pipelines.reports.dashboard import (
     annualised_turnover,
     chart_ids,
     fmt_number,

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import yaml
 
-from pipelines.extracts.schema import KINDS
-from pipelines.warehouse import LINEAGE_COLUMNS
+from pipelines.ingest.extracts.schema import KINDS
+from pipelines.warehouse.connection import LINEAGE_COLUMNS
 
 DBT = Path(__file__).resolve().parents[2] / "dbt_project"
 

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from pipelines.demo import DemoConfig, DemoSummary, generate_demo
-from pipelines.extracts.schema import KINDS
+from pipelines.ingest.extracts.schema import KINDS
 
 SMALL = DemoConfig(skus=40, warehouses=2, days=240, seed=7, end_date=date(2025, 3, 31))
 STAMP = "20250331"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pipelines.extracts.schema import contract_markdown
+from pipelines.ingest.extracts.schema import contract_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 

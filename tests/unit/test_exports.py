@@ -3,7 +3,7 @@ from datetime import date
 import openpyxl
 import pandas as pd
 
-from pipelines.exports import neutralise_formulas, write_csv, write_workbook
+from pipelines.reports.exports import neutralise_formulas, write_csv, write_workbook
 
 
 def test_formula_like_text_is_neutralised_numbers_are_not():

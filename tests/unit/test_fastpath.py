@@ -10,10 +10,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines import fastpath, ingest
-from pipelines import warehouse as wh
-from pipelines.extracts.mapping import load_header_map
-from pipelines.settings import Settings
+from pipelines.ingest import fastpath
+from pipelines.ingest import load as ingest
+from pipelines.ingest.extracts.mapping import load_header_map
+from pipelines.operations.settings import Settings
+from pipelines.warehouse import connection as wh
 from tests.conftest import write_csv
 
 # Everything the readers clean up: padded cells, thousands separators, currency signs, every date
@@ -299,7 +300,7 @@ def test_large_file_without_a_keyword_is_classified_from_its_head(settings, monk
 
 
 def test_total_label_regex_matches_what_the_pandas_path_drops():
-    from pipelines.extracts.parsing import is_total_label
+    from pipelines.ingest.extracts.parsing import is_total_label
 
     labels = [
         "合计",
@@ -328,7 +329,7 @@ def test_demo_company_loads_identically_on_both_paths(settings, tmp_path, lang, 
     from datetime import date
 
     from pipelines.demo import DemoConfig, generate_demo
-    from pipelines.extracts.schema import LOAD_ORDER
+    from pipelines.ingest.extracts.schema import LOAD_ORDER
 
     extracts = tmp_path / "extracts"
     config = DemoConfig(skus=30, warehouses=2, days=60, seed=5, lang=lang, end_date=date(2025, 6, 30))

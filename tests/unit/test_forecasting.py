@@ -1,6 +1,6 @@
 """Which forecasts the plan gets, from the backtest's WAPE per method."""
 
-from pipelines.forecasting import choose_method
+from pipelines.forecast.forecasting import choose_method
 
 
 def test_model_kept_when_it_beats_seasonal_naive():
@@ -25,7 +25,7 @@ def test_demand_history_reads_codes_and_carries_prices_forward(tmp_path):
     import numpy as np
     import pandas as pd
 
-    from pipelines.forecasting import demand_history
+    from pipelines.forecast.forecasting import demand_history
 
     conn = duckdb.connect(str(tmp_path / "w.duckdb"))
     conn.execute("create schema marts; create schema staging")

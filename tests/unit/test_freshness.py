@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from pipelines.freshness import shift_cron
+from pipelines.operations.freshness import shift_cron
 
 TWO_HOURS = timedelta(hours=2)
 

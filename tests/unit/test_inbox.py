@@ -1,6 +1,6 @@
 import json
 
-from pipelines.inbox import InboxEntry, new_inbox_files
+from pipelines.ingest.inbox import InboxEntry, new_inbox_files
 
 S = 1_000_000_000
 

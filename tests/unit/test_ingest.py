@@ -10,10 +10,10 @@ import time
 import pandas as pd
 import pytest
 
-from pipelines import ingest
-from pipelines import warehouse as wh
-from pipelines.extracts.mapping import load_header_map
-from pipelines.extracts.schema import KINDS
+from pipelines.ingest import load as ingest
+from pipelines.ingest.extracts.mapping import load_header_map
+from pipelines.ingest.extracts.schema import KINDS
+from pipelines.warehouse import connection as wh
 from tests.conftest import write_csv
 
 SO_HEADER = [
@@ -387,7 +387,7 @@ def test_stock_report_dated_in_its_title(settings, header_map):
 
 
 def test_second_run_waits_then_fails_clearly_while_the_first_holds_the_run_lock(settings):
-    from pipelines.runner import RunBusyError, run_lock
+    from pipelines.operations.runner import RunBusyError, run_lock
 
     holder = subprocess.Popen(
         [

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from pipelines.extracts.mapping import (
+from pipelines.ingest.extracts.mapping import (
     HEADER_MAP_PATH,
     HeaderMap,
     detect_kind,
@@ -19,7 +19,7 @@ from pipelines.extracts.mapping import (
     normalise_label,
     strip_unit,
 )
-from pipelines.extracts.schema import KINDS, MOVEMENT_TYPES
+from pipelines.ingest.extracts.schema import KINDS, MOVEMENT_TYPES
 
 
 @pytest.fixture(scope="module")

@@ -17,12 +17,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines import ingest
-from pipelines import warehouse as wh
 from pipelines.demo import DemoConfig, generate_demo
-from pipelines.extracts.mapping import load_header_map
-from pipelines.extracts.schema import KINDS, LOAD_ORDER
-from pipelines.settings import Settings
+from pipelines.ingest import load as ingest
+from pipelines.ingest.extracts.mapping import load_header_map
+from pipelines.ingest.extracts.schema import KINDS, LOAD_ORDER
+from pipelines.operations.settings import Settings
+from pipelines.warehouse import connection as wh
 from tests.conftest import write_csv
 
 TEXT_KINDS = (

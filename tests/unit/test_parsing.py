@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.extracts.parsing import is_total_label, parse_dates, parse_numbers, total_label_mask
+from pipelines.ingest.extracts.parsing import is_total_label, parse_dates, parse_numbers, total_label_mask
 
 
 def _series(values: list) -> pd.Series:

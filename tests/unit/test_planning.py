@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from pipelines.planning import plan_exceptions
+from pipelines.plans.planning import plan_exceptions
 
 
 def _plan(**overrides):
@@ -54,7 +54,7 @@ def test_rule_comparison_workbook_states_the_equal_fill_saving(tmp_path):
     import openpyxl
 
     from models_ml.current_rule import RuleComparison
-    from pipelines.planning import rule_sentence, write_rule_comparison
+    from pipelines.plans.planning import rule_sentence, write_rule_comparison
 
     versus = RuleComparison(
         rule="item master min/max (Odoo min/max with k = 1.65 where none is set)",

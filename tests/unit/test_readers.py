@@ -12,10 +12,10 @@ import openpyxl
 import pytest
 import xlwt
 
-from pipelines.extracts import readers
-from pipelines.extracts.mapping import HeaderMap, load_header_map
-from pipelines.extracts.parsing import parse_dates, parse_numbers
-from pipelines.extracts.readers import (
+from pipelines.ingest.extracts import readers
+from pipelines.ingest.extracts.mapping import HeaderMap, load_header_map
+from pipelines.ingest.extracts.parsing import parse_dates, parse_numbers
+from pipelines.ingest.extracts.readers import (
     ExtractReadError,
     RawSheet,
     find_header_row,
@@ -377,7 +377,7 @@ def test_a_csv_without_a_table_gives_no_sheets(tmp_path: Path) -> None:
 
 def test_extract_modules_import_neither_dagster_nor_duckdb() -> None:
     code = (
-        "import sys, pipelines.extracts.readers, pipelines.extracts.mapping, pipelines.extracts.parsing;"
+        "import sys, pipelines.ingest.extracts.readers, pipelines.ingest.extracts.mapping, pipelines.ingest.extracts.parsing;"
         "print(sorted(m for m in ('dagster', 'duckdb') if m in sys.modules))"
     )
     root = Path(__file__).resolve().parents[2]
@@ -389,8 +389,8 @@ def test_two_row_merged_header_of_a_stock_report(tmp_path):
     """收发存汇总表: 期初/收入/发出/结存 merged over 数量/金额; the balance lands on 结存数量."""
     import openpyxl
 
-    from pipelines.extracts.mapping import load_header_map
-    from pipelines.extracts.validate import validate_file
+    from pipelines.ingest.extracts.mapping import load_header_map
+    from pipelines.ingest.extracts.validate import validate_file
 
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -431,7 +431,7 @@ def test_two_row_merged_header_of_a_stock_report(tmp_path):
 
 
 def test_header_rows_that_are_not_a_pair_stay_apart():
-    from pipelines.extracts.readers import combine_header_rows
+    from pipelines.ingest.extracts.readers import combine_header_rows
 
     assert combine_header_rows(["销售订单执行明细表", None, None], ["订单号", "数量", "金额"]) is None
     assert combine_header_rows(["期初", None, "期末", None], ["1", "2", "3", "4"]) is None

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.settings import SETTINGS_DOC, Settings, settings_markdown
+from pipelines.operations.settings import SETTINGS_DOC, Settings, settings_markdown
 
 
 def test_defaults_live_under_home(tmp_path: Path):
@@ -52,7 +52,9 @@ def test_bad_number_names_the_variable():
 def test_the_settings_page_is_generated_from_the_code():
     root = Path(__file__).resolve().parents[2]
     page = (root / "docs" / "settings.md").read_text(encoding="utf-8")
-    assert page == settings_markdown(), "regenerate: python -m pipelines.settings > docs/settings.md"
+    assert page == settings_markdown(), (
+        "regenerate: python -m pipelines.operations.settings > docs/settings.md"
+    )
     for name, _, _ in SETTINGS_DOC:
         assert f"| `{name}` |" in page
     assert "docs/settings.md" in (root / "README.md").read_text(encoding="utf-8")

@@ -8,7 +8,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
-from pipelines.ui import NUX_MUTATION, dismiss_first_visit_dialog
+from pipelines.operations.ui import NUX_MUTATION, dismiss_first_visit_dialog
 
 
 def _free_port() -> int:

@@ -5,9 +5,8 @@ import time
 import dagster as dg
 import pandas as pd
 
-from pipelines.charts import forecast_vs_actual
 from pipelines.defs.resources import StockflowResource
-from pipelines.forecasting import (
+from pipelines.forecast.forecasting import (
     backtest_fingerprint,
     choose_method,
     demand_history,
@@ -16,6 +15,7 @@ from pipelines.forecasting import (
     save_backtest,
     save_forecasts,
 )
+from pipelines.reports.charts import forecast_vs_actual
 
 DEMAND_MART = dg.AssetKey(["marts", "fct_sku_daily_demand"])
 SKU_DIM = dg.AssetKey(["marts", "dim_skus"])

@@ -4,10 +4,10 @@ import time
 
 import dagster as dg
 
-from pipelines import warehouse
 from pipelines.defs.resources import StockflowResource
-from pipelines.extracts.schema import KINDS, LOAD_ORDER, ExtractKind
-from pipelines.ingest import IngestResult, ingest_kind
+from pipelines.ingest.extracts.schema import KINDS, LOAD_ORDER, ExtractKind
+from pipelines.ingest.load import IngestResult, ingest_kind
+from pipelines.warehouse import connection as warehouse
 
 CHECK_NAME = "rows_meet_contract"
 

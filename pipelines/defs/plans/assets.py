@@ -7,10 +7,8 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pandas as pd
 
-from pipelines import warehouse
-from pipelines.charts import simulation_vs_history
 from pipelines.defs.resources import StockflowResource
-from pipelines.planning import (
+from pipelines.plans.planning import (
     plan_exceptions,
     plan_inputs,
     rule_sentence,
@@ -19,6 +17,8 @@ from pipelines.planning import (
     write_plan_status,
     write_rule_comparison,
 )
+from pipelines.reports.charts import simulation_vs_history
+from pipelines.warehouse import connection as warehouse
 
 UPSTREAM = [
     dg.AssetKey(["forecast", "sku_demand_forecasts"]),

@@ -5,10 +5,10 @@ import time
 
 import dagster as dg
 
-from pipelines.dashboard import write_dashboard
 from pipelines.defs.resources import StockflowResource
-from pipelines.defs.transform.dbt import forecast_accuracy_dbt_assets, warehouse_dbt_assets
-from pipelines.publish import publish_marts
+from pipelines.defs.warehouse.dbt import forecast_accuracy_dbt_assets, warehouse_dbt_assets
+from pipelines.reports.dashboard import write_dashboard
+from pipelines.warehouse.publish import publish_marts
 
 MART_KEYS = sorted(
     (

@@ -22,14 +22,14 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from pipelines import fastpath
-from pipelines import warehouse as wh
-from pipelines.extracts.mapping import HeaderMap, KindDetection, detect_kind
-from pipelines.extracts.readers import ExtractReadError, read_extract, read_head
-from pipelines.extracts.report import write_report
-from pipelines.extracts.schema import KINDS
-from pipelines.extracts.validate import FileValidation, validate_file
-from pipelines.settings import Settings
+from pipelines.ingest import fastpath
+from pipelines.ingest.extracts.mapping import HeaderMap, KindDetection, detect_kind
+from pipelines.ingest.extracts.readers import ExtractReadError, read_extract, read_head
+from pipelines.ingest.extracts.report import write_report
+from pipelines.ingest.extracts.schema import KINDS
+from pipelines.ingest.extracts.validate import FileValidation, validate_file
+from pipelines.operations.settings import Settings
+from pipelines.warehouse import connection as wh
 
 SUPPORTED_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".parquet"}
 _IGNORED_PREFIXES = (".", "~$", "_")

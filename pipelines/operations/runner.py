@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipelines import warehouse
-from pipelines.alerts import Alert, raise_alert
-from pipelines.planning import write_plan_status
-from pipelines.settings import Settings
+from pipelines.operations.alerts import Alert, raise_alert
+from pipelines.operations.settings import Settings
+from pipelines.plans.planning import write_plan_status
+from pipelines.warehouse import connection as warehouse
 
 DAGSTER_YAML = """\
 # Written by Stockflow on first run; edit freely.

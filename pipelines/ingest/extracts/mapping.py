@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from pipelines.extracts.schema import KINDS, ExtractKind
+from pipelines.ingest.extracts.schema import KINDS, ExtractKind
 
 HEADER_MAP_PATH = Path(__file__).with_name("header_map.yml")
 

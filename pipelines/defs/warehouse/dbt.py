@@ -7,10 +7,10 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from pipelines import warehouse
-from pipelines.dbt_manifest import dbt_executable, ensure_manifest
 from pipelines.defs.resources import StockflowResource
-from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.operations.settings import DBT_PROJECT_DIR
+from pipelines.warehouse import connection as warehouse
+from pipelines.warehouse.dbt_manifest import dbt_executable, ensure_manifest
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # Parsed here rather than by prepare_if_dev(): the CLI, tests and CI load this module directly too,

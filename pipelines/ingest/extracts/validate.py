@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from pipelines.extracts.mapping import (
+from pipelines.ingest.extracts.mapping import (
     HeaderMap,
     HeaderMapping,
     KindDetection,
@@ -24,9 +24,9 @@ from pipelines.extracts.mapping import (
     map_headers,
     map_values,
 )
-from pipelines.extracts.parsing import parse_dates, parse_numbers
-from pipelines.extracts.readers import ExtractReadError, RawSheet, read_extract
-from pipelines.extracts.schema import DATE, KINDS, NUMBER, ExtractKind
+from pipelines.ingest.extracts.parsing import parse_dates, parse_numbers
+from pipelines.ingest.extracts.readers import ExtractReadError, RawSheet, read_extract
+from pipelines.ingest.extracts.schema import DATE, KINDS, NUMBER, ExtractKind
 
 ERROR_COLUMNS = ["file", "sheet", "row", "column", "file_column", "value", "reason"]
 MAX_ERRORS_PER_RULE = 10_000

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import pandas as pd
 
-from pipelines.exports import write_csv, write_workbook
+from pipelines.reports.exports import write_csv, write_workbook
 
 if TYPE_CHECKING:  # the simulation code is imported only where it runs
     from models_ml.current_rule import RuleComparison

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.operations.settings import DBT_PROJECT_DIR
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 _WATCHED = ("models", "macros", "tests", "seeds", "dbt_project.yml", "profiles.yml")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the planning code is imported only where a plan is made
     from models_ml.replenishment import ReplenishmentConfig
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 
 
@@ -209,7 +209,7 @@ SETTINGS_DOC: list[tuple[str, str, str]] = [
     (
         "STOCKFLOW_HEADER_MAP",
         "$STOCKFLOW_HOME/header_map.yml if present",
-        "Your extra header aliases (same shape as pipelines/extracts/header_map.yml).",
+        "Your extra header aliases (same shape as pipelines/ingest/extracts/header_map.yml).",
     ),
     ("STOCKFLOW_LOCK_TIMEOUT_SECONDS", "300", "How long a run waits for the warehouse held by another run."),
     ("STOCKFLOW_INBOX_SETTLE_SECONDS", "5", "A file must be unchanged this long before the sensor takes it."),
@@ -287,11 +287,11 @@ SETTINGS_DOC: list[tuple[str, str, str]] = [
 
 def settings_markdown() -> str:
     """``docs/settings.md``: the settings table generated from ``SETTINGS_DOC`` (a test keeps the page and
-    this list equal; regenerate with ``python -m pipelines.settings > docs/settings.md``)."""
+    this list equal; regenerate with ``python -m pipelines.operations.settings > docs/settings.md``)."""
     lines = [
         "# Settings",
         "",
-        "<!-- generated from pipelines/settings.py (SETTINGS_DOC): python -m pipelines.settings > docs/settings.md -->",
+        "<!-- generated from pipelines/operations/settings.py (SETTINGS_DOC): python -m pipelines.operations.settings > docs/settings.md -->",
         "",
         "Every setting is an environment variable with a default; nothing needs configuring for a first run.",
         "Relative paths resolve against the directory you start Stockflow from. `stockflow settings` prints the",

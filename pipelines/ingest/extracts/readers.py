@@ -3,7 +3,7 @@
 Handles what ERP exports throw at us: unknown encodings (GBK/GB18030, BOMs), any of four
 delimiters, title and filter rows above the header, 合计/小计 rows, blank rows and columns,
 legacy .xls and "Excel" files that are really text. Values stay strings; parsing happens later
-(:mod:`pipelines.extracts.parsing`). Pure Python: no Dagster, no DuckDB.
+(:mod:`pipelines.ingest.extracts.parsing`). Pure Python: no Dagster, no DuckDB.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 from python_calamine import CalamineWorkbook
 
-from pipelines.extracts.mapping import normalise_label, strip_unit
-from pipelines.extracts.parsing import total_label_mask
+from pipelines.ingest.extracts.mapping import normalise_label, strip_unit
+from pipelines.ingest.extracts.parsing import total_label_mask
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipelines import warehouse
+from pipelines.warehouse import connection as warehouse
 
 AGE_BUCKETS = ["0_30", "31_60", "61_90", "91_180", "181_365", "over_365"]
 TOP_SERIES = 4  # forecast vs actual panels

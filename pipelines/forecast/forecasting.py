@@ -17,7 +17,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from pipelines import warehouse
+from pipelines.warehouse import connection as warehouse
 
 SCHEMA = "forecast"
 FORECASTS = f"{SCHEMA}.sku_demand_forecasts"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import warehouse
-from pipelines.publish import DB_NAME
-from pipelines.settings import Settings
+from pipelines.operations.settings import Settings
+from pipelines.warehouse import connection as warehouse
+from pipelines.warehouse.publish import DB_NAME
 
 
 def _last_run(settings: Settings) -> dict | None:

@@ -1,6 +1,6 @@
 """The DuckDB fast path for large delimited text and Parquet extracts.
 
-The pandas path (:mod:`pipelines.extracts.validate`) reads a whole file into Python strings: about
+The pandas path (:mod:`pipelines.ingest.extracts.validate`) reads a whole file into Python strings: about
 60 k rows/s on a 2 GB sales export. Here DuckDB reads the file (``read_csv`` / ``read_parquet``),
 and header mapping, cleaning, type parsing and every validation rule are SQL over that scan, so a
 large file never becomes Python objects. The result is the same as the pandas path's, row for
@@ -34,18 +34,17 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from pipelines import warehouse as wh
-from pipelines.extracts.mapping import HeaderMap, HeaderMapping, KindDetection, map_headers, map_values
-from pipelines.extracts.parsing import _TOTAL_WORDS, parse_dates, parse_numbers
-from pipelines.extracts.readers import (
+from pipelines.ingest.extracts.mapping import HeaderMap, HeaderMapping, KindDetection, map_headers, map_values
+from pipelines.ingest.extracts.parsing import _TOTAL_WORDS, parse_dates, parse_numbers
+from pipelines.ingest.extracts.readers import (
     CSV_SUFFIXES,
     PARQUET_SUFFIXES,
     TableHead,
     parquet_cell_text,
     read_head,
 )
-from pipelines.extracts.schema import DATE, KINDS, NUMBER, ExtractKind
-from pipelines.extracts.validate import (
+from pipelines.ingest.extracts.schema import DATE, KINDS, NUMBER, ExtractKind
+from pipelines.ingest.extracts.validate import (
     _ODOO_DISPLAY_NAME,
     ERROR_COLUMNS,
     MAX_ERRORS_PER_RULE,
@@ -55,6 +54,7 @@ from pipelines.extracts.validate import (
     _file_error,
     date_in_titles,
 )
+from pipelines.warehouse import connection as wh
 
 # Text files below this size take the pandas path: it reads them in well under a second anyway.
 FAST_PATH_MIN_BYTES = 16 << 20

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipelines.extracts.validate import FileValidation
+from pipelines.ingest.extracts.validate import FileValidation
 
 MAX_LISTED = 200
 
@@ -68,7 +68,7 @@ def render_report(validation: FileValidation, moved_to: Path) -> str:
     if validation.skipped_sheets:
         lines += ["## Sheets skipped", "", *[f"- {s}" for s in validation.skipped_sheets], ""]
     lines += [
-        "To add an ERP column name, copy `pipelines/extracts/header_map.yml`'s shape into "
+        "To add an ERP column name, copy `pipelines/ingest/extracts/header_map.yml`'s shape into "
         "`$STOCKFLOW_HOME/header_map.yml` (or STOCKFLOW_HEADER_MAP) and list the name under the kind's column.",
         "",
     ]

@@ -23,3 +23,36 @@ def test_every_docs_page_the_readme_names_exists_and_every_page_is_named():
     assert all((ROOT / p).exists() for p in named), sorted(p for p in named if not (ROOT / p).exists())
     pages = {f"docs/{p.name}" for p in (ROOT / "docs").glob("*.md")}
     assert pages <= named, f"docs pages the README does not point to: {sorted(pages - named)}"
+
+
+def _figures():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_figures", ROOT / "benchmarks" / "figures.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_figures_page_shows_the_newest_results():
+    figures = _figures()
+    page = (ROOT / "docs" / "benchmarks.md").read_text(encoding="utf-8")
+    assert figures.figures_markdown() in page, (
+        "regenerate: python benchmarks/figures.py --write docs/benchmarks.md"
+    )
+
+
+def test_benchmark_figures_take_the_newest_file_of_each_kind(tmp_path: Path):
+    figures = _figures()
+    for name in ("2026-01-02-small.json", "2026-03-04-small.json", "2026-02-01-m5.json",
+                 "2026-05-05-policy-uci_weekly.json", "2026-06-06-policy-uci_weekly-weekly-split.json"):  # fmt: skip
+        (tmp_path / name).write_text("{}")
+    scales = figures.newest(r"((small|m5))", tmp_path)
+    assert {k: p.name for k, p in scales.items()} == {
+        "m5": "2026-02-01-m5.json",
+        "small": "2026-03-04-small.json",
+    }
+    policy = figures.newest(r"(policy-([a-z_]+))", tmp_path)
+    assert {k: p.name for k, p in policy.items()} == {
+        "policy-uci_weekly": "2026-05-05-policy-uci_weekly.json"
+    }

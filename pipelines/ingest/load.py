@@ -26,7 +26,7 @@ from pipelines.ingest import fastpath
 from pipelines.ingest.extracts.mapping import HeaderMap, KindDetection, detect_kind
 from pipelines.ingest.extracts.readers import ExtractReadError, read_extract, read_head
 from pipelines.ingest.extracts.report import write_report
-from pipelines.ingest.extracts.schema import KINDS
+from pipelines.ingest.extracts.schema import KINDS, ExtractKind
 from pipelines.ingest.extracts.validate import FileValidation, validate_file
 from pipelines.operations.settings import Settings
 from pipelines.warehouse import connection as wh
@@ -236,71 +236,21 @@ def ingest_file(
     sha = sha256_of(path)
     archive_dir = settings.archive / _today(settings)
     if wh.is_loaded(conn, sha):
-        target = _move(path, _free_destination(archive_dir, path.name, sha))
-        wh.log_file(
-            conn,
-            wh.FileLogEntry(
-                file_name=path.name,
-                kind=detection.kind,
-                sha256=sha,
-                status="duplicate",
-                message="already loaded (same SHA-256); archived",
-                moved_to=str(target),
-            ),
-        )
-        return FileOutcome(path.name, detection.kind, "duplicate", message="already loaded", moved_to=target)
+        return _archive_duplicate(conn, path, detection, sha, archive_dir)
     known = _known_masters(conn)
     with fastpath.FastSession() as session:
-        fast, fast_note = None, ""
-        if detection.kind is not None and fastpath.wants_fast_path(path):
-            try:
-                fast = fastpath.prepare(conn, session, path, header_map, known, detection)
-            except fastpath.Declined as exc:
-                fast_note = f"read by pandas: {exc}"
-        if fast is not None:
-            validation, rows = fast.validation, fast.rows
-            notes = ["read by DuckDB (fast path)", *validation.notes]
-        else:
-            validation = validate_file(path, header_map, known, detection=detection)
-            rows = len(validation.rows) if validation.rows is not None else 0
-            notes = [fast_note, *validation.notes] if fast_note else validation.notes
+        fast, validation, rows, notes = _validate(conn, session, path, header_map, known, detection)
         ok = validation.kind is not None and validation.errors.empty and (fast is not None or validation.ok)
         if not ok:
             return _quarantine(conn, settings, path, validation, sha, "rejected")
         kind = KINDS[validation.kind]
-        entry = wh.FileLogEntry(
-            file_name=path.name,
-            kind=kind.name,
-            sha256=sha,
-            status="loaded",
-            rows_loaded=rows,
-            total_rows_dropped=validation.total_rows_dropped,
-            encoding=validation.encoding,
-            sheets=validation.sheet_names,
-            message="; ".join([f"{validation.total_rows_dropped} total row(s) dropped", *notes]),
+        entry = _loaded_entry(path, kind, sha, rows, validation, notes)
+        load_id, superseded, entry, placed = _load(
+            conn, settings, path, fast, validation, kind, entry, archive_dir, sha
         )
-        in_place = False
-        if fast is not None and settings.parquet_load == "in_place":
-            reason = fastpath.in_place_reason(fast)
-            in_place = reason is None
-            if reason and path.suffix.lower() == ".parquet":
-                entry = replace(entry, message=entry.message + f"; copied into the warehouse: {reason}")
-        if in_place:
-            entry = replace(
-                entry, message=entry.message + "; loaded in place (raw rows read from the archive)"
-            )
-            target = _place_in_archive(path, _free_destination(archive_dir, path.name, sha))
-            try:
-                load_id, superseded = fastpath.load_in_place(conn, fast, entry, settings.archive, target)
-            except BaseException:
-                target.unlink()  # the inbox file is still there: the archived link was only ours
-                raise
-        elif fast is not None:
-            load_id, superseded = fastpath.load_fast(conn, fast, entry)
-        else:
-            load_id, superseded = wh.load_rows(conn, kind, validation.rows, entry)
-    if in_place:  # committed: the archived link is the file now
+    if placed is not None:  # committed: the archived link is the file now
         path.unlink()
+        target = placed
     else:
         target = _move(path, _free_destination(archive_dir, path.name, sha))
         wh.set_moved_to(conn, load_id, str(target))
@@ -313,6 +263,104 @@ def ingest_file(
         message=entry.message,
         moved_to=target,
     )
+
+
+def _archive_duplicate(
+    conn: duckdb.DuckDBPyConnection, path: Path, detection: KindDetection, sha: str, archive_dir: Path
+) -> FileOutcome:
+    """A file already loaded (same SHA-256): archived again and logged as a duplicate."""
+    target = _move(path, _free_destination(archive_dir, path.name, sha))
+    wh.log_file(
+        conn,
+        wh.FileLogEntry(
+            file_name=path.name,
+            kind=detection.kind,
+            sha256=sha,
+            status="duplicate",
+            message="already loaded (same SHA-256); archived",
+            moved_to=str(target),
+        ),
+    )
+    return FileOutcome(path.name, detection.kind, "duplicate", message="already loaded", moved_to=target)
+
+
+def _validate(
+    conn: duckdb.DuckDBPyConnection,
+    session: fastpath.FastSession,
+    path: Path,
+    header_map: HeaderMap,
+    known: dict[str, set[str]],
+    detection: KindDetection,
+) -> tuple[fastpath.FastFile | None, FileValidation, int, list[str]]:
+    """The file validated on the fast path when it takes it, else on the pandas path: (the fast path's
+    result or None, the validation, the rows to load, the notes for the log)."""
+    fast, fast_note = None, ""
+    if detection.kind is not None and fastpath.wants_fast_path(path):
+        try:
+            fast = fastpath.prepare(conn, session, path, header_map, known, detection)
+        except fastpath.Declined as exc:
+            fast_note = f"read by pandas: {exc}"
+    if fast is not None:
+        validation, rows = fast.validation, fast.rows
+        notes = ["read by DuckDB (fast path)", *validation.notes]
+    else:
+        validation = validate_file(path, header_map, known, detection=detection)
+        rows = len(validation.rows) if validation.rows is not None else 0
+        notes = [fast_note, *validation.notes] if fast_note else validation.notes
+    return fast, validation, rows, notes
+
+
+def _loaded_entry(
+    path: Path, kind: ExtractKind, sha: str, rows: int, validation: FileValidation, notes: list[str]
+) -> wh.FileLogEntry:
+    """The log entry of a file about to be loaded."""
+    return wh.FileLogEntry(
+        file_name=path.name,
+        kind=kind.name,
+        sha256=sha,
+        status="loaded",
+        rows_loaded=rows,
+        total_rows_dropped=validation.total_rows_dropped,
+        encoding=validation.encoding,
+        sheets=validation.sheet_names,
+        message="; ".join([f"{validation.total_rows_dropped} total row(s) dropped", *notes]),
+    )
+
+
+def _load(
+    conn: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    path: Path,
+    fast: fastpath.FastFile | None,
+    validation: FileValidation,
+    kind: ExtractKind,
+    entry: wh.FileLogEntry,
+    archive_dir: Path,
+    sha: str,
+) -> tuple[int, int, wh.FileLogEntry, Path | None]:
+    """Load a validated file in one transaction: in place (Parquet, when allowed and possible), by the fast
+    path's INSERT, or the pandas path's rows. Returns (load id, keys superseded, the log entry as
+    written, the archived file when loaded in place: the inbox file is then only a second name)."""
+    in_place = False
+    if fast is not None and settings.parquet_load == "in_place":
+        reason = fastpath.in_place_reason(fast)
+        in_place = reason is None
+        if reason and path.suffix.lower() == ".parquet":
+            entry = replace(entry, message=entry.message + f"; copied into the warehouse: {reason}")
+    if in_place:
+        entry = replace(entry, message=entry.message + "; loaded in place (raw rows read from the archive)")
+        target = _place_in_archive(path, _free_destination(archive_dir, path.name, sha))
+        try:
+            load_id, superseded = fastpath.load_in_place(conn, fast, entry, settings.archive, target)
+        except BaseException:
+            target.unlink()  # the inbox file is still there: the archived link was only ours
+            raise
+        return load_id, superseded, entry, target
+    if fast is not None:
+        load_id, superseded = fastpath.load_fast(conn, fast, entry)
+    else:
+        load_id, superseded = wh.load_rows(conn, kind, validation.rows, entry)
+    return load_id, superseded, entry, None
 
 
 def quarantine_unrecognised(

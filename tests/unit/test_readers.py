@@ -87,7 +87,7 @@ def test_undetectable_encoding_raises(tmp_path: Path, monkeypatch: pytest.Monkey
         def best(self) -> None:
             return None
 
-    monkeypatch.setattr(readers.charset_normalizer, "from_bytes", lambda data: _NoGuess())
+    monkeypatch.setattr(readers.delimited.charset_normalizer, "from_bytes", lambda data: _NoGuess())
     with pytest.raises(ExtractReadError, match=r"^weird\.csv: cannot detect the text encoding"):
         read_extract(path)
 
@@ -133,7 +133,7 @@ def test_short_rows_are_padded_with_none(tmp_path: Path, hints: frozenset[str]) 
 def test_a_row_wider_than_the_sample_is_still_read(
     tmp_path: Path, hints: frozenset[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(readers, "_SAMPLE_BYTES", 40)  # the sample sees only the first lines
+    monkeypatch.setattr(readers.delimited, "_SAMPLE_BYTES", 40)  # the sample sees only the first lines
     text = "order_id,sku,qty\nSO1,A1,5\nSO2,A2,6\nSO3,A3,7,extra\n"
     sheet = _one(read_extract(_write(tmp_path, "so.csv", text), hints))
     assert list(sheet.frame.columns) == ["order_id", "sku", "qty", "column_4"]

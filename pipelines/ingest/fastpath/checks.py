@@ -1,0 +1,69 @@
+"""The fast checks: one scan of the file that counts everything validation needs (records, blank and
+total rows, suspect cells, values that are not numbers or dates, empty required values, negatives,
+distinct enumerated and referenced values, duplicate keys) and whether those counts say the file may
+hold an error (then the row-level detail is looked up, :mod:`pipelines.ingest.fastpath.errors`)."""
+
+from __future__ import annotations
+
+import duckdb
+
+from pipelines.ingest.extracts.schema import DATE, NUMBER
+from pipelines.ingest.fastpath.plan import _Plan
+from pipelines.ingest.fastpath.sql import _ident, _run
+
+
+def _aggregates(plan: _Plan) -> list[tuple[str, str]]:
+    n = plan.source.width
+    aggs = [("records", "count(*)"), ("blank", "count_if(_blank)"), ("total", "count_if(_total)")]
+    aggs += [("kept", "count_if(_keep)")]
+    aggs += [(f"unnamed{i}", f"count(t{i})") for i in range(n) if not plan.source.named[i]]
+    aggs += [
+        (f"suspect:{name.split(' as ')[-1]}", f"count_if({name.split(' as ')[-1]})")
+        for name in plan.suspects() + plan.typed_suspects()
+    ]
+    kind = plan.kind
+    for col in plan.columns:
+        v, spec = _ident("v_" + col.name), kind.column(col.name)
+        if col.dtype in (NUMBER, DATE):
+            aggs.append((f"bad:{col.name}", f"count_if(_keep and {_ident('bad_' + col.name)})"))
+            not_bad = f"not {_ident('bad_' + col.name)}"
+        else:
+            not_bad = "true"
+        if spec.required:
+            aggs.append((f"null:{col.name}", f"count_if(_keep and {v} is null and {not_bad})"))
+        if spec.non_negative:
+            aggs.append((f"neg:{col.name}", f"count_if(_keep and {v} < 0)"))
+        if spec.allowed is not None:
+            aggs.append(
+                (f"distinct:{col.name}", f"list(distinct {v}) filter (where _keep and {v} is not null)")
+            )
+    for column in kind.references:
+        v = _ident("v_" + column)
+        aggs.append((f"ref:{column}", f"list(distinct {v}) filter (where _keep and {v} is not null)"))
+    keys = ", ".join(_ident("v_" + k) for k in kind.key)
+    aggs.append(("dup", f"count(*) filter (where _keep) - count(distinct hash({keys})) filter (where _keep)"))
+    if "line_no" in kind.key:
+        aggs.append(("line_no_missing", f"count_if(_keep and {_ident('v_line_no')} is null)"))
+    return aggs
+
+
+def _stats(conn: duckdb.DuckDBPyConnection, plan: _Plan, aggs: list[tuple[str, str]]) -> dict:
+    row = _run(conn, f"with {plan.rows_sql()} select {', '.join(sql for _, sql in aggs)} from rows")[0]
+    return dict(zip((name for name, _ in aggs), row, strict=True))
+
+
+def _suspect(plan: _Plan, stats: dict, known: dict[str, set[str]]) -> bool:
+    """Whether the counts say the file may hold an error (a value not allowed or not in its master)."""
+    kind = plan.kind
+    suspect = any(stats[k] for k in stats if k.split(":")[0] in ("bad", "null", "neg")) or stats["dup"]
+    for col in plan.columns:
+        spec = kind.column(col.name)
+        if spec.allowed is not None:
+            values = {plan.enum_maps[col.name].get(v, v) for v in stats[f"distinct:{col.name}"] or []}
+            suspect = suspect or bool(values - set(spec.allowed))
+    for column, master in kind.references.items():
+        values = set(stats[f"ref:{column}"] or []) - known.get(master, set())
+        if kind.name == "promotions" and column == "warehouse_id":
+            values.discard("*")
+        suspect = suspect or bool(values)
+    return bool(suspect)

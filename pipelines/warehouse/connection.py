@@ -132,7 +132,7 @@ create table if not exists forecast.sku_demand_forecasts (
 """
 
 
-# Parquet extracts loaded in place (pipelines/ingest/fastpath.py, load_in_place): the rows stay in the archived
+# Parquet extracts loaded in place (pipelines/ingest/fastpath/in_place.py, load_in_place): the rows stay in the archived
 # file and raw.<kind> becomes a view over the rows stored in the warehouse plus one branch per such file.
 PARQUET_LOADS = f"{RAW_SCHEMA}._parquet_loads"
 PARQUET_LOADS_DDL = f"""

@@ -30,7 +30,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from pipelines.bench import stages  # noqa: E402
-from pipelines.bench.harness import Bench, machine_info, stages_markdown  # noqa: E402
+from pipelines.bench.harness import Bench  # noqa: E402
+from pipelines.bench.results import machine_info, stages_markdown  # noqa: E402
 from pipelines.bench.run import END_DATE, SCALES, code_version  # noqa: E402
 
 

@@ -175,14 +175,7 @@ def _cmd_bench(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="stockflow",
-        description="Stockflow: ERP extracts -> DuckDB warehouse -> inventory marts, forecasts and plans. "
-        "Settings come from STOCKFLOW_* environment variables (see `stockflow settings`).",
-    )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+def _add_demo(sub: argparse._SubParsersAction) -> None:
     demo = sub.add_parser(
         "demo",
         help="write a simulated company's ERP extracts into the inbox",
@@ -203,6 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--quiet", action="store_true", help="no progress bars")
     demo.set_defaults(func=_cmd_demo)
 
+
+def _add_run(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser(
         "run",
         help="run the daily refresh job once, in process",
@@ -224,6 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(func=_cmd_run)
 
+
+def _add_ui(sub: argparse._SubParsersAction) -> None:
     ui = sub.add_parser(
         "ui",
         help="start the Dagster UI (dagster dev)",
@@ -233,6 +230,9 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(func=_cmd_ui)
 
+
+def _add_status_contract_settings(sub: argparse._SubParsersAction) -> None:
+    """The commands that only print: the last run's summary, the extract contract, the settings."""
     status = sub.add_parser(
         "status",
         help="summary of the last run: files loaded and quarantined (and why), published marts, outputs",
@@ -245,6 +245,8 @@ def build_parser() -> argparse.ArgumentParser:
     settings_cmd = sub.add_parser("settings", help="list the STOCKFLOW_* settings and their current values")
     settings_cmd.set_defaults(func=_cmd_settings)
 
+
+def _add_bench(sub: argparse._SubParsersAction) -> None:
     bench = sub.add_parser(
         "bench",
         help="benchmark the pipeline and the forecaster against its peers at a given scale",
@@ -297,11 +299,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     bench.set_defaults(func=_cmd_bench)
 
+
+def _add_dbt(sub: argparse._SubParsersAction) -> None:
     dbt = sub.add_parser(
         "dbt", help="run dbt on the warehouse with Stockflow's settings, e.g. `stockflow dbt build`"
     )
     dbt.add_argument("dbt_args", nargs=argparse.REMAINDER, help="arguments passed to dbt")
     dbt.set_defaults(func=_cmd_dbt)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="stockflow",
+        description="Stockflow: ERP extracts -> DuckDB warehouse -> inventory marts, forecasts and plans. "
+        "Settings come from STOCKFLOW_* environment variables (see `stockflow settings`).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_add_demo, _add_run, _add_ui, _add_status_contract_settings, _add_bench, _add_dbt):
+        add(sub)
     return parser
 
 

@@ -1,18 +1,15 @@
-"""Benchmark mechanics: a memory sampler over the whole process tree, stages run in their own
-process (timed, errors caught), the results document and its markdown tables.
+"""Benchmark mechanics: stages run one after another, each in its own process (timed, errors caught,
+progress lines echoed from its log), with the memory of the process tree sampled meanwhile.
 
-Nothing here knows what a stage does; ``pipelines.bench.run`` decides that.
+Nothing here knows what a stage does; ``pipelines.bench.run`` decides that. The memory sampler is
+``pipelines.bench.memory``, the results document ``pipelines.bench.results``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import multiprocessing
 import os
-import platform
 import re
-import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -25,64 +22,7 @@ from typing import Any
 
 import psutil
 
-SCHEMA = "stockflow-bench/1"
-GB = 1024**3
-
-
-class RssSampler:
-    """Samples the resident memory (RSS) of a process and all its descendants in a background thread.
-
-    Child processes (stage workers, dbt) are summed with the root; shared pages are counted once per
-    process, so the figure is an upper bound of what the tree holds. ``peak(start, end)`` looks up the
-    samples of a window of wall-clock (``time.time()``) seconds."""
-
-    def __init__(self, pid: int | None = None, interval: float = 0.2) -> None:
-        self.root = psutil.Process(pid or os.getpid())
-        self.interval = interval
-        self.samples: list[tuple[float, int]] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
-
-    def tree_rss(self) -> int:
-        total = 0
-        try:
-            procs = [self.root, *self.root.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            return 0
-        for proc in procs:
-            # a process may exit between listing and reading
-            with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-                total += proc.memory_info().rss
-        return total
-
-    def sample(self) -> int:
-        rss = self.tree_rss()
-        self.samples.append((time.time(), rss))
-        return rss
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.sample()
-            self._stop.wait(self.interval)
-
-    def start(self) -> RssSampler:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def __enter__(self) -> RssSampler:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    def peak(self, start: float, end: float) -> int | None:
-        """Highest sampled RSS between ``start`` and ``end`` (epoch seconds), None without samples."""
-        window = [rss for t, rss in list(self.samples) if start <= t <= end]
-        return max(window) if window else None
+from pipelines.bench.memory import GB, RssSampler
 
 
 @dataclass
@@ -305,159 +245,3 @@ class Bench:
                     raise RuntimeError(
                         "the stage's process died (killed, out of memory?); see its log " + str(log_path)
                     ) from exc
-
-
-def machine_info() -> dict[str, Any]:
-    vm = psutil.virtual_memory()
-    return {
-        "cpus": os.cpu_count(),
-        "memory_bytes": vm.total,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "load_average_at_start": list(os.getloadavg()),
-    }
-
-
-REQUIRED_KEYS = {
-    "schema": str,
-    "scale": str,
-    "config": dict,
-    "machine": dict,
-    "started_at": str,
-    "finished_at": (str, type(None)),
-    "stages": list,
-    "peers": list,
-    "sql_floor": dict,
-    "targets": list,
-    "data": dict,
-}
-STAGE_KEYS = {"name", "status", "seconds", "peak_rss_bytes", "rows", "rows_what", "rows_per_second", "error"}
-PEER_KEYS = {"method", "family", "status", "fit_predict_seconds", "peak_rss_bytes", "wape", "rmsse", "error"}
-TARGET_KEYS = {"target", "goal", "measured", "met", "gap"}
-
-
-def validate_results(doc: dict[str, Any]) -> None:
-    """Raise ValueError naming the first thing a results document lacks."""
-    for key, kind in REQUIRED_KEYS.items():
-        if key not in doc:
-            raise ValueError(f"results: missing {key!r}")
-        if not isinstance(doc[key], kind):
-            raise ValueError(f"results: {key!r} should be {kind}, not {type(doc[key]).__name__}")
-    if doc["schema"] != SCHEMA:
-        raise ValueError(f"results: schema {doc['schema']!r}, expected {SCHEMA!r}")
-    for items, keys, what in (
-        (doc["stages"], STAGE_KEYS, "stage"),
-        (doc["peers"], PEER_KEYS, "peer"),
-        (doc["targets"], TARGET_KEYS, "target"),
-    ):
-        for item in items:
-            missing = keys - set(item)
-            if missing:
-                raise ValueError(
-                    f"results: {what} {item.get('name') or item.get('method') or item} lacks {sorted(missing)}"
-                )
-            if what == "stage" and item["status"] not in ("ok", "failed", "skipped"):
-                raise ValueError(f"results: stage {item['name']} has status {item['status']!r}")
-
-
-def write_results(doc: dict[str, Any], path: Path) -> Path:
-    validate_results(doc)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(doc, indent=2, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    return path
-
-
-# ---- markdown ---------------------------------------------------------------------------------
-
-
-def _num(x: float | None, digits: int = 1) -> str:
-    return "" if x is None else f"{x:,.{digits}f}"
-
-
-def _gb(x: int | None) -> str:
-    return "" if not x else f"{x / GB:.2f}"
-
-
-def _table(header: list[str], rows: list[list[str]], align: str) -> str:
-    lines = [
-        "| " + " | ".join(header) + " |",
-        "|" + "|".join("---:" if a == "r" else "---" for a in align) + "|",
-    ]
-    lines += ["| " + " | ".join(cell.replace("|", "/") for cell in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def stages_markdown(stages: list[dict[str, Any]]) -> str:
-    rows = []
-    for s in stages:
-        name = ("  - " if s.get("parent") else "") + s["name"]
-        status = s["status"] if s["status"] == "ok" else f"{s['status']}: {s.get('error') or ''}"[:120]
-        rows.append(
-            [
-                name,
-                _num(s["seconds"]),
-                _gb(s["peak_rss_bytes"]),
-                "" if s["rows"] is None else f"{s['rows']:,}",
-                s.get("rows_what") or "",
-                _num(s["rows_per_second"], 0),
-                status,
-            ]
-        )
-    return _table(["stage", "wall s", "peak RSS GB", "rows", "rows are", "rows/s", "status"], rows, "lrrrlrl")
-
-
-def peers_markdown(peers: list[dict[str, Any]]) -> str:
-    rows = []
-    for p in peers:
-        rows.append(
-            [
-                p["method"],
-                p["family"],
-                _num(p["fit_predict_seconds"]),
-                _gb(p["peak_rss_bytes"]),
-                _num(p["wape"], 3),
-                _num(p["rmsse"], 3),
-                "ok" if p["status"] == "ok" else f"{p['status']}: {p.get('error') or ''}"[:120],
-            ]
-        )
-    return _table(
-        ["method", "family", "fit+predict s", "peak RSS GB", "WAPE", "RMSSE", "status"], rows, "llrrrrl"
-    )
-
-
-def targets_markdown(targets: list[dict[str, Any]]) -> str:
-    rows = [
-        [
-            t["target"],
-            t["goal"],
-            t["measured"],
-            {True: "met", False: "MISSED", None: "not measured"}[t["met"]],
-            t["gap"] or "",
-        ]
-        for t in targets
-    ]
-    return _table(["target", "goal", "measured", "result", "by how much"], rows, "lllll")
-
-
-def results_markdown(doc: dict[str, Any]) -> str:
-    cfg = doc["config"]
-    head = (
-        f"### Stockflow bench, scale {doc['scale']}: {cfg.get('skus'):,} SKUs x {cfg.get('warehouses')} "
-        f"warehouses x {cfg.get('days'):,} days, {cfg.get('extract_format', 'csv')} extracts "
-        f"({doc['started_at'][:10]}, {doc['machine'].get('cpus')} cores)"
-    )
-    parts = [head, "", stages_markdown(doc["stages"])]
-    if doc["sql_floor"]:
-        f = doc["sql_floor"]
-        parts += [
-            "",
-            f"SQL floor: {f.get('query', '')} in {_num(f.get('seconds'), 2)} s "
-            f"({f.get('rows') or 0:,} rows); full dbt build / floor = {_num(f.get('dbt_build_ratio'), 1)}x",
-        ]
-    if doc["peers"]:
-        parts += ["", peers_markdown(doc["peers"])]
-    if doc["targets"]:
-        parts += ["", targets_markdown(doc["targets"])]
-    return "\n".join(parts)

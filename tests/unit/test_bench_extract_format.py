@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipelines.bench import stages
-from pipelines.bench.harness import results_markdown
+from pipelines.bench.results import results_markdown
 from pipelines.cli import build_parser
 
 

@@ -8,17 +8,11 @@ import time
 
 import pytest
 
-from pipelines.bench.harness import (
-    SCHEMA,
-    Bench,
-    RssSampler,
-    StageResult,
-    results_markdown,
-    stages_markdown,
-    validate_results,
-    write_results,
-)
-from pipelines.bench.run import MARKER, evaluate_targets, prepare_workdir
+from pipelines.bench.harness import Bench, StageResult
+from pipelines.bench.memory import RssSampler
+from pipelines.bench.results import SCHEMA, results_markdown, stages_markdown, validate_results, write_results
+from pipelines.bench.run import MARKER, prepare_workdir
+from pipelines.bench.targets import evaluate_targets
 
 MB = 1024**2
 

@@ -51,22 +51,14 @@ import numpy as np
 import pandas as pd
 
 from models_ml.current_rule import CurrentRule, hand_set_levels, rule_order
-from models_ml.replenishment import (
-    KEYS,
-    ReplenishmentConfig,
-    _merge_params,
-    _num,
-    _str_keys,
-    allocate_transfers,
-    cycle_quantity,
-    optimised_service_z,
-    policy_order,
-    resolve_supply,
-    round_order_qty,
-    safety_stock,
-    transfer_excess,
-    window_sums,
-)
+from models_ml.replenishment.config import ReplenishmentConfig
+from models_ml.replenishment.inputs import KEYS, _merge_params, _num, _str_keys, resolve_supply
+from models_ml.replenishment.policy import cycle_quantity, policy_order
+from models_ml.replenishment.rounding import round_order_qty
+from models_ml.replenishment.safety import safety_stock
+from models_ml.replenishment.service import optimised_service_z
+from models_ml.replenishment.transfers import allocate_transfers, transfer_excess
+from models_ml.replenishment.windows import window_sums
 
 DAILY_COLUMNS = [
     "sku", "warehouse_id", "abc_class", "date", "demand_qty", "shipped_qty", "unmet_qty", "on_hand_qty",

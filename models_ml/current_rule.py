@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from models_ml.replenishment import ReplenishmentConfig, _num
+from models_ml.replenishment import ReplenishmentConfig
+from models_ml.replenishment.inputs import _num
 
 RULES = ("items", "erpnext", "odoo", "rs")
 RULE_DEFAULT_PARAM = {"items": 1.65, "erpnext": 7.0, "odoo": 1.65, "rs": 1.65}

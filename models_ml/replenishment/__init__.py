@@ -84,7 +84,6 @@ from models_ml.replenishment.explanations import (
     TRANSFER_INSTEAD,
 )
 from models_ml.replenishment.inputs import DISCONTINUED_STATUSES, KEYS
-from models_ml.replenishment.inputs import _num as _num  # current_rule reads numeric columns with it
 from models_ml.replenishment.plan import PLAN_COLUMNS, plan_replenishment
 from models_ml.replenishment.policy import cycle_quantity, policy_order
 from models_ml.replenishment.rounding import round_order_qty

@@ -134,3 +134,50 @@ def test_every_module_says_what_it_owns(path: Path):
     if path.name == "__init__.py" and not tree.body:
         pytest.fail(f"{path.relative_to(ROOT)}: a package's __init__ says what the package owns")
     assert ast.get_docstring(tree), f"{path.relative_to(ROOT)} has no module docstring"
+
+
+# The wiring holds no logic: data work (frames, arrays, SQL) happens in the stage packages it calls.
+# resources.py opens the warehouse connection the assets share, so it alone may name DuckDB.
+LOGIC_LIBRARIES = ("pandas", "numpy", "duckdb", "pyarrow", "lightgbm", "sklearn")
+
+
+@pytest.mark.parametrize("path", _files("pipelines/defs"), ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_the_wiring_holds_no_data_logic(path: Path):
+    allowed = {"duckdb"} if path.name == "resources.py" else set()
+    bad = sorted(n for n in imports_of(path) if _top(n) in LOGIC_LIBRARIES and _top(n) not in allowed)
+    assert not bad, f"{path.relative_to(ROOT)} imports {bad}: move the work into the stage package it wires"
+
+
+# Sizes a reader can hold in mind: a module over MODULE_LINES or a function over FUNCTION_LINES states why
+# in a comment starting "# size:" (a module within its first 40 lines; a function on the line above its
+# def or decorators, or on the def line).
+MODULE_LINES, FUNCTION_LINES = 400, 80
+
+
+def size_offenders(path: Path) -> list[str]:
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    rel = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
+    out = []
+    if len(lines) > MODULE_LINES and not any(line.lstrip().startswith("# size:") for line in lines[:40]):
+        out.append(f"{rel}: {len(lines)} lines")
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            length = node.end_lineno - node.lineno + 1
+            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            near = [*lines[max(first - 2, 0) : first], lines[node.lineno - 1]]
+            if length > FUNCTION_LINES and not any("# size:" in line for line in near):
+                out.append(f"{rel}:{node.lineno} {node.name}: {length} lines")
+    return out
+
+
+def test_size_offenders_are_found(tmp_path: Path):
+    body = "    x = 1\n" * 85
+    (tmp_path / "big.py").write_text(f"def f():\n{body}\n\n# size: one long table\ndef g():\n{body}")
+    assert size_offenders(tmp_path / "big.py") == ["big.py:1 f: 86 lines"]
+
+
+@pytest.mark.parametrize("folder", ["pipelines", "models_ml", "benchmarks"], ids=lambda f: f)
+def test_modules_and_functions_stay_small_or_say_why(folder: str):
+    offenders = [o for path in _files(folder) for o in size_offenders(path)]
+    assert not offenders, "over the size limits without a '# size:' reason:\n" + "\n".join(offenders)

@@ -4,6 +4,10 @@ value added (FVA) over each baseline.
 
 At each origin the forecasters see only ``history`` up to the origin; the drivers of the horizon
 (prices, promotion flags) are passed as ``future``, as planned prices and promotions would be.
+
+Never imports: the forecaster's internals (only the public ``models_ml.forecast`` and
+``models_ml.features`` packages), the replenishment code, nor dagster, duckdb, dbt, pipelines or
+benchmarks.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 Horizon and frequency are arguments of ``fit_predict`` (they change per call); everything here is
 independent of them. Where a setting depends on the frequency (lags, windows, season), ``None`` means
 "the default for that frequency" and ``ForecastConfig.resolved(freq)`` fills it in.
+
+Never imports: any other part of ``models_ml`` (the forecaster reads its settings from here), nor dagster,
+duckdb, dbt, pipelines or benchmarks; settings come as arguments, never from environment variables.
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ Every grouped metric aggregates numerators and denominators, never ratios of row
 - RMSSE = mean over series of sqrt(mean (y - f)^2 / scale2)   scale2 = in-sample mean (y_t - y_{t-1})^2
 - coverage = share of periods with y <= p90
 Series whose in-sample scale is zero (constant history) are left out of MASE and RMSSE.
+
+Never imports: the forecaster (metrics take frames of actuals and forecasts, whoever made them), nor
+dagster, duckdb, dbt, pipelines or benchmarks.
 """
 
 from __future__ import annotations

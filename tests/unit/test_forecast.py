@@ -315,6 +315,9 @@ def test_baseline_fallback_has_the_model_contract():
 def test_batches_of_series_give_the_whole_panels_forecast_bit_for_bit(monkeypatch) -> None:
     """Features, predictions, training rows and Croston run per batch of series to bound memory; with
     batches of a few series (many batches) the forecast is the one-batch forecast, exactly."""
+    import importlib
+    import pkgutil
+
     from models_ml import features, forecast
 
     h = synthetic(n_series=10, days=200, seed=3)
@@ -322,10 +325,14 @@ def test_batches_of_series_give_the_whole_panels_forecast_bit_for_bit(monkeypatc
     h = h.sample(frac=1.0, random_state=2)  # row order must not matter either
     cfg = SMALL.with_(max_train_rows=1500, intermittent_method="sba")
     whole = fit_predict(h, H, "D", None, cfg)
-    monkeypatch.setattr(forecast, "BATCH_ROWS", 450)
     for fn in (features.Panel.batches, features.batched_rows, features.by_batch, features.design_batches):
         monkeypatch.setattr(fn, "__defaults__", (450,))
-    monkeypatch.setattr(features, "BATCH_ROWS", 450)
+    # every module of the two packages that reads BATCH_ROWS at run time (training rows, Croston, drivers)
+    for package in (features, forecast):
+        for info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            if hasattr(module, "BATCH_ROWS"):
+                monkeypatch.setattr(module, "BATCH_ROWS", 450)
     panel = build_panel(h, cfg.resolved("D"))
     assert len(list(panel.batches())) >= 4
     batched = fit_predict(h, H, "D", None, cfg)
@@ -334,7 +341,7 @@ def test_batches_of_series_give_the_whole_panels_forecast_bit_for_bit(monkeypatc
 
 def test_training_rows_drawn_in_chunks_match_one_draw(monkeypatch) -> None:
     """The random horizons are drawn chunk by chunk from one generator: the same pairs as one draw."""
-    from models_ml import forecast
+    from models_ml.forecast import model
 
     panel = build_panel(synthetic(n_series=6, days=150), SMALL.resolved("D"))
     rc = SMALL.with_(max_train_rows=300).resolved("D")
@@ -344,7 +351,7 @@ def test_training_rows_drawn_in_chunks_match_one_draw(monkeypatch) -> None:
     ok = target - h >= panel.offset[panel.sid[target]]
     origin, h = (target - h)[ok], h[ok]
     keep = np.sort(rng.choice(origin.size, 300, replace=False))
-    monkeypatch.setattr(forecast, "BATCH_ROWS", 97)
-    got_origin, got_h = forecast.training_rows(panel, -H, H, rc)
+    monkeypatch.setattr(model, "BATCH_ROWS", 97)
+    got_origin, got_h = model.training_rows(panel, -H, H, rc)
     np.testing.assert_array_equal(got_origin, origin[keep])
     np.testing.assert_array_equal(got_h, h[keep])

@@ -8,14 +8,16 @@ items piling up (tens of days of inventory, dead stock), suppliers that are late
 
 Pipeline (one module per step, all plain numpy/pandas/pyarrow):
 
-1. ``catalogue``: categories, suppliers, warehouses, SKUs (cost, price, MOQ, pack size, launch and
-   discontinuation dates, popularity), customers, FX rates.
+1. ``catalogue`` (a package): categories, suppliers, warehouses, SKUs (cost, price, MOQ, pack size,
+   launch and discontinuation dates, popularity), customers, FX rates.
 2. ``demand``: daily demand per SKU x warehouse (negative binomial around a product of weekly,
    yearly, Spring Festival, 618/双11, trend, lifecycle, price and promotion effects).
-3. ``simulate``: the planners' min/max levels and a day-by-day stock simulation, vectorised across
-   all series: shipments, receipts, transfers, counts, returns, scrap and purchase orders.
-4. ``documents``: numbered sales orders, POs, receipts, movement documents and snapshots.
-5. ``writers``: the files, in English (canonical columns) or Chinese (U8-style exports).
+3. ``policy``: the planners' min/max levels; ``simulate``: a day-by-day stock simulation, vectorised
+   across all series: shipments, receipts, transfers, counts, returns, scrap and purchase orders.
+4. ``masters``: the master data tables; ``documents``: numbered sales orders, POs, receipts,
+   movement documents and snapshots.
+5. ``writers``: the files, in English (canonical columns) or Chinese (U8-style exports, laid out by
+   ``layouts``).
 
 The stock ledger is exact: every snapshot equals the opening snapshot plus receipts plus movements
 minus shipments (by ship date), except for a deliberate ~1% of month-end snapshot rows that are off
@@ -37,11 +39,13 @@ import pyarrow as pa
 from tqdm.auto import tqdm
 
 from pipelines.demo import documents as docs
-from pipelines.demo import increments
+from pipelines.demo import increments, masters
 from pipelines.demo.catalogue import Calendar, build_catalogue
 from pipelines.demo.demand import build_demand
-from pipelines.demo.simulate import STATUS_CANCELLED, STATUS_CLOSED, plan_policy, simulate
-from pipelines.demo.writers import LAYOUTS, extract_format, write_extract
+from pipelines.demo.layouts import LAYOUTS, extract_format
+from pipelines.demo.policy import plan_policy
+from pipelines.demo.simulate import STATUS_CANCELLED, STATUS_CLOSED, simulate
+from pipelines.demo.writers import write_extract
 
 DEAD_STOCK_DAYS = 180
 DIO_WINDOW_DAYS = 90
@@ -120,11 +124,11 @@ def _write_files(
     ``holdback_dir``, the last day's rows are written there (``increments.split_last_day``)."""
     purchases = functools.cache(lambda: docs.purchase_tables(co))  # POs and receipts are numbered together
     builders: dict[str, Callable[[], Iterable[pa.Table]]] = {
-        "warehouses": lambda: [docs.warehouses_table(co)],
-        "suppliers": lambda: [docs.suppliers_table(co)],
-        "items": lambda: [docs.items_table(co)],
-        "fx_rates": lambda: [docs.fx_table(co)],
-        "promotions": lambda: [docs.promotions_table(co)],
+        "warehouses": lambda: [masters.warehouses_table(co)],
+        "suppliers": lambda: [masters.suppliers_table(co)],
+        "items": lambda: [masters.items_table(co)],
+        "fx_rates": lambda: [masters.fx_table(co)],
+        "promotions": lambda: [masters.promotions_table(co)],
         "purchase_orders": lambda: [purchases()[0]],
         "receipts": lambda: [purchases()[1]],
         "sales_orders": lambda: docs.sales_order_batches(co, rng),

@@ -56,3 +56,21 @@ def test_benchmark_figures_take_the_newest_file_of_each_kind(tmp_path: Path):
     assert {k: p.name for k, p in policy.items()} == {
         "policy-uci_weekly": "2026-05-05-policy-uci_weekly.json"
     }
+
+
+def test_every_path_the_architecture_page_names_exists():
+    """The page a newcomer uses to find the file behind a figure names only files and folders that exist;
+    a short name (`plan.py`, `forecast/model.py`) must exist inside a folder named on the same line."""
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    full = re.compile(r"(?:pipelines|models_ml|dbt_project|benchmarks|tests)/[\w./-]*[\w/]")
+    missing = []
+    for line in page.splitlines():
+        paths = [p for p in full.findall(line) if "<" not in p]
+        missing += [p for p in paths if not (ROOT / p).exists()]
+        folders = {ROOT / p for p in paths if (ROOT / p).is_dir()} | {(ROOT / p).parent for p in paths}
+        for short in re.findall(r"`([\w-]+(?:/[\w-]+)*(?:\.py|\.yml|/))`", line):
+            if full.fullmatch(short.rstrip("/")) or short.startswith(("docs/", "exports/")):
+                continue
+            if not any(folder.rglob(short.rstrip("/")) for folder in folders | {ROOT / "pipelines"}):
+                missing.append(f"{short} (on the line: {line[:60]}...)")
+    assert not missing, f"docs/architecture.md names paths that do not exist: {missing}"

@@ -62,13 +62,16 @@ class PlanRun:
 def _store_plan(
     connect: Connect, plan: pd.DataFrame, exceptions: pd.DataFrame, plan_date: str, run_id: str
 ) -> None:
-    with connect() as conn:
-        stamp = {"plan_date": plan_date, "run_id": run_id}
-        for table in ("plans.replenishment_plan", "plans.plan_exceptions"):  # a same-day re-run replaces
-            if warehouse.table_exists(conn, table):
-                conn.execute(f"delete from {table} where plan_date = ?", [plan_date])
-        warehouse.append_frame(conn, "plans.replenishment_plan", plan.assign(**stamp))
-        warehouse.append_frame(conn, "plans.plan_exceptions", exceptions.assign(**stamp))
+    stamp = {"plan_date": plan_date, "run_id": run_id}
+    with connect() as conn:  # a same-day re-run (or the run after a killed one) replaces that day's plan
+        warehouse.replace_rows(
+            conn,
+            {
+                "plans.replenishment_plan": plan.assign(**stamp),
+                "plans.plan_exceptions": exceptions.assign(**stamp),
+            },
+            {"plan_date": plan_date},
+        )
 
 
 def run_replenishment_plan(settings: Settings, connect: Connect, run_id: str) -> PlanRun:
@@ -193,11 +196,14 @@ def run_policy_simulation(settings: Settings, connect: Connect, run_id: str) -> 
     comparison["total"] = with_equal_fill_row(comparison["total"], versus)
     seconds = time.perf_counter() - started
     table = pd.concat([frame.assign(level=level) for level, frame in comparison.items()], ignore_index=True)
-    with connect() as conn:
-        warehouse.append_frame(
+    rows = table.assign(run_id=run_id, window_start=sim.window_start, window_days=settings.simulation_days)
+    with (
+        connect() as conn
+    ):  # a replay of the same window (a re-run, or the run after a killed one) replaces it
+        warehouse.replace_rows(
             conn,
-            "plans.policy_simulation",
-            table.assign(run_id=run_id, window_start=sim.window_start, window_days=settings.simulation_days),
+            {"plans.policy_simulation": rows},
+            {"window_start": sim.window_start, "window_days": settings.simulation_days},
         )
     plan_date = datetime.now(ZoneInfo(settings.timezone)).date().isoformat()
     sentence = rule_sentence(versus, settings.export_lang)

@@ -371,6 +371,25 @@ def append_frame(conn: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFram
         conn.unregister("_frame")
 
 
+def replace_rows(
+    conn: duckdb.DuckDBPyConnection, frames: dict[str, pd.DataFrame], key: dict[str, object]
+) -> None:
+    """Replace what an earlier run wrote for the same ``key`` (column -> value) in each table of
+    ``frames`` (table name -> rows), in one transaction: a run killed half way, or run twice on the same
+    data, leaves each table as one clean run would."""
+    conn.execute("begin transaction")
+    try:
+        for name, frame in frames.items():
+            if table_exists(conn, name):
+                where = " and ".join(f'"{column}" = ?' for column in key)
+                conn.execute(f"delete from {name} where {where}", list(key.values()))
+            append_frame(conn, name, frame)
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
+
+
 def table_exists(conn: duckdb.DuckDBPyConnection, table: str) -> bool:
     """Whether `schema.table` exists in the open database."""
     schema, name = table.split(".")

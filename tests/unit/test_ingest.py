@@ -386,6 +386,52 @@ def test_stock_report_dated_in_its_title(settings, header_map):
     ) == [("2025-06-30", "A1", 12.0), ("2025-06-30", "B2", 0.0)]
 
 
+def test_u8_opening_balance_export_loads_as_the_previous_days_closing_stock(settings, header_map):
+    """Issue 16: a U8 期初结存 sheet was refused ("required column missing: on_hand_qty"). Opening balances
+    are the stock at the start of their date, so they load as the closing stock of the day before."""
+    _load_masters(settings, header_map)
+    write_csv(
+        settings.inbox / "期初结存.csv",
+        ["日期", "仓库编码", "仓库", "存货编码", "存货名称", "规格型号", "计量单位", "期初数量", "单价", "期初金额"],
+        [["2025-01-01", "W01", "上海仓", "A1", "杯子", "350ml", "个", 40, 2.5, 100.0],
+         ["2025-01-01", "W02", "成都仓", "B2", "笔", "黑", "支", 10, 1, 10.0]],
+    )  # fmt: skip
+    (result,) = _run(settings, header_map, "stock_snapshots")
+    assert [o.status for o in result.outcomes] == ["loaded"], result.outcomes
+    assert _query(
+        settings,
+        "select snapshot_date::varchar, sku, on_hand_qty, unit_cost, stock_value from raw.stock_snapshots order by sku",
+    ) == [("2024-12-31", "A1", 40.0, 2.5, 100.0), ("2024-12-31", "B2", 10.0, 1.0, 10.0)]
+
+
+def test_stock_summary_with_opening_and_closing_balances_takes_the_closing_one(settings, header_map):
+    """A 收发存汇总 sheet carries both: the closing balance (结存) is the stock at the end of the date."""
+    _load_masters(settings, header_map)
+    write_csv(
+        settings.inbox / "收发存汇总.csv",
+        ["日期", "仓库编码", "存货编码", "期初数量", "期初金额", "收入数量", "发出数量", "结存数量", "结存金额"],
+        [["2025-01-31", "W01", "A1", 40, 100.0, 5, 15, 30, 75.0]],
+    )  # fmt: skip
+    (result,) = _run(settings, header_map, "stock_snapshots")
+    assert [o.status for o in result.outcomes] == ["loaded"], result.outcomes
+    assert _query(
+        settings, "select snapshot_date::varchar, on_hand_qty, stock_value from raw.stock_snapshots"
+    ) == [("2025-01-31", 30.0, 75.0)]
+
+
+def test_opening_balance_rule_reads_the_quantity_header():
+    from pipelines.ingest.extracts.mapping import map_headers, opening_balance_label
+
+    hm = load_header_map()
+    for headers, expected in [
+        (["日期", "存货编码", "仓库编码", "期初数量"], "期初数量"),
+        (["Date", "Item Code", "Warehouse", "Opening Qty", "Opening Value"], "Opening Qty"),
+        (["日期", "存货编码", "仓库编码", "期初数量", "结存数量"], None),
+        (["日期", "存货编码", "仓库编码", "现存量"], None),
+    ]:
+        assert opening_balance_label(map_headers(headers, "stock_snapshots", hm)) == expected, headers
+
+
 def test_second_run_waits_then_fails_clearly_while_the_first_holds_the_run_lock(settings):
     from pipelines.operations.runner import RunBusyError, run_lock
 

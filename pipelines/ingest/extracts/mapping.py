@@ -88,6 +88,23 @@ def map_headers(headers: list[str], kind: str, header_map: HeaderMap) -> HeaderM
     )
 
 
+# Labels of opening balances (期初数量, FBeginQty, "Opening Qty"): the stock at the start of the row's date,
+# which is the closing stock of the day before. Matched on the normalised label.
+_OPENING_PREFIXES = ("期初", "年初", "opening", "beginning", "fbegin", "finit")
+
+
+def opening_balance_label(mapping: HeaderMapping) -> str | None:
+    """The header a stock snapshot's quantity comes from when it is an opening balance (U8 期初结存, a
+    收发存 sheet without its closing columns, Kingdee's FBeginQty, ERPNext's Opening Qty), else None.
+    Such rows describe the start of their date: they load as the stock at the end of the day before."""
+    if mapping.kind != "stock_snapshots":
+        return None
+    label = next((orig for orig, canon in mapping.columns.items() if canon == "on_hand_qty"), None)
+    if label is not None and normalise_label(label).startswith(_OPENING_PREFIXES):
+        return label
+    return None
+
+
 def map_values(kind: str, column: str, values: pd.Series, header_map: HeaderMap) -> pd.Series:
     """Normalise an enumerated column: value aliases first, then allowed values in any case/spacing.
 

@@ -23,6 +23,7 @@ from pipelines.ingest.extracts.mapping import (
     detect_kind,
     map_headers,
     map_values,
+    opening_balance_label,
 )
 from pipelines.ingest.extracts.parsing import parse_dates, parse_numbers
 from pipelines.ingest.extracts.readers import ExtractReadError, RawSheet, read_extract
@@ -360,6 +361,13 @@ def validate_file(
                 )
             continue
         frame, sheet_errors = _canonical_frame(sheet, mapping, kind, header_map, path.name)
+        opening = opening_balance_label(mapping)
+        if opening is not None:
+            # the stock at the start of the day is the closing stock of the day before
+            frame["snapshot_date"] = frame["snapshot_date"] - pd.Timedelta(days=1)
+            result.notes.append(
+                f"'{opening}' holds opening balances: loaded as the stock at the end of the day before each date"
+            )
         labels.update({canon: orig for orig, canon in mapping.columns.items()})
         frames.append(frame)
         errors.extend(sheet_errors)

@@ -11,7 +11,14 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipelines.ingest.extracts.mapping import HeaderMap, HeaderMapping, KindDetection, map_headers, map_values
+from pipelines.ingest.extracts.mapping import (
+    HeaderMap,
+    HeaderMapping,
+    KindDetection,
+    map_headers,
+    map_values,
+    opening_balance_label,
+)
 from pipelines.ingest.extracts.schema import KINDS, ExtractKind
 from pipelines.ingest.extracts.validate import FileValidation, _file_error, date_in_titles
 from pipelines.ingest.fastpath.cells import _MACROS
@@ -22,6 +29,7 @@ from pipelines.ingest.fastpath.plan import _build_plan, _Plan
 from pipelines.ingest.fastpath.read_csv import _extra_blank_lines
 from pipelines.ingest.fastpath.read_parquet import _register_parquet_text
 from pipelines.ingest.fastpath.source import Source
+from pipelines.ingest.fastpath.sql import Declined
 
 
 @dataclass
@@ -80,6 +88,8 @@ def _map_file_headers(
     missing from the headers but found in the title rows, noted in ``result``)."""
     named_labels = [label for label, named in zip(source.labels, source.named, strict=True) if named]
     mapping = map_headers(named_labels, kind.name, header_map)
+    if opening_balance_label(mapping) is not None:
+        raise Declined("opening balances are dated back one day by the pandas path")
     constants: dict[str, str] = {}
     if mapping.missing_required == ["snapshot_date"]:
         title_date = date_in_titles(source.title_lines)

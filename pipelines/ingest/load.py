@@ -26,7 +26,7 @@ from pipelines.ingest import fastpath
 from pipelines.ingest.extracts.mapping import HeaderMap, KindDetection, detect_kind
 from pipelines.ingest.extracts.readers import ExtractReadError, read_extract, read_head
 from pipelines.ingest.extracts.report import write_report
-from pipelines.ingest.extracts.schema import KINDS, ExtractKind
+from pipelines.ingest.extracts.schema import KINDS, DateWindow, ExtractKind
 from pipelines.ingest.extracts.validate import FileValidation, validate_file
 from pipelines.operations.settings import Settings
 from pipelines.warehouse import connection as wh
@@ -239,7 +239,9 @@ def ingest_file(
         return _archive_duplicate(conn, path, detection, sha, archive_dir)
     known = _known_masters(conn)
     with fastpath.FastSession() as session:
-        fast, validation, rows, notes = _validate(conn, session, path, header_map, known, detection)
+        fast, validation, rows, notes = _validate(
+            conn, session, path, header_map, known, detection, DateWindow(*settings.date_bounds)
+        )
         ok = validation.kind is not None and validation.errors.empty and (fast is not None or validation.ok)
         if not ok:
             return _quarantine(conn, settings, path, validation, sha, "rejected")
@@ -291,20 +293,21 @@ def _validate(
     header_map: HeaderMap,
     known: dict[str, set[str]],
     detection: KindDetection,
+    dates: DateWindow,
 ) -> tuple[fastpath.FastFile | None, FileValidation, int, list[str]]:
     """The file validated on the fast path when it takes it, else on the pandas path: (the fast path's
     result or None, the validation, the rows to load, the notes for the log)."""
     fast, fast_note = None, ""
     if detection.kind is not None and fastpath.wants_fast_path(path):
         try:
-            fast = fastpath.prepare(conn, session, path, header_map, known, detection)
+            fast = fastpath.prepare(conn, session, path, header_map, known, detection, dates)
         except fastpath.Declined as exc:
             fast_note = f"read by pandas: {exc}"
     if fast is not None:
         validation, rows = fast.validation, fast.rows
         notes = ["read by DuckDB (fast path)", *validation.notes]
     else:
-        validation = validate_file(path, header_map, known, detection=detection)
+        validation = validate_file(path, header_map, known, detection=detection, dates=dates)
         rows = len(validation.rows) if validation.rows is not None else 0
         notes = [fast_note, *validation.notes] if fast_note else validation.notes
     return fast, validation, rows, notes

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:  # the planning code is imported only where a plan is made
     from models_ml.replenishment import ReplenishmentConfig
@@ -37,6 +39,15 @@ def _non_negative(env: dict[str, str], name: str, default: float) -> float:
     value = _number(env, name, default)
     if not value >= 0:  # also refuses nan
         raise ValueError(f"{name}={env.get(name)!r}: expected 0 or a positive number")
+    return value
+
+
+def _iso_date(env: dict[str, str], name: str, default: str) -> str:
+    value = env.get(name) or default
+    try:
+        date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"{name}={value!r}: expected a date as YYYY-MM-DD") from exc
     return value
 
 
@@ -77,6 +88,8 @@ class Settings:
     current_rule_param: float | None = None
     duckdb_memory_limit: str = "6GB"
     parquet_load: str = "in_place"
+    earliest_date: str = "2000-01-01"
+    max_future_days: int = 1830
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -121,6 +134,8 @@ class Settings:
             ),
             duckdb_memory_limit=env.get("STOCKFLOW_DUCKDB_MEMORY_LIMIT") or "6GB",
             parquet_load=_choice(env, "STOCKFLOW_PARQUET_LOAD", ("in_place", "copy"), "in_place"),
+            earliest_date=_iso_date(env, "STOCKFLOW_EARLIEST_DATE", "2000-01-01"),
+            max_future_days=int(_non_negative(env, "STOCKFLOW_MAX_FUTURE_DAYS", 1830)),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -156,6 +171,8 @@ class Settings:
             else self.current_rule_param,
             "STOCKFLOW_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
             "STOCKFLOW_PARQUET_LOAD": self.parquet_load,
+            "STOCKFLOW_EARLIEST_DATE": self.earliest_date,
+            "STOCKFLOW_MAX_FUTURE_DAYS": self.max_future_days,
         }
         return {k: str(v) for k, v in values.items()}
 
@@ -170,6 +187,13 @@ class Settings:
                 f"STOCKFLOW_MAX_SAFETY_STOCK_DAYS={cap}: expected 0 (no cap) or a number of days"
             )
         return ReplenishmentConfig(max_safety_stock_days=cap if cap > 0 else float("inf"))
+
+    @property
+    def date_bounds(self) -> tuple[date, date]:
+        """The business dates an extract may hold: STOCKFLOW_EARLIEST_DATE to STOCKFLOW_MAX_FUTURE_DAYS
+        after today (in STOCKFLOW_TIMEZONE); rows with other dates are rejected with their file."""
+        today = datetime.now(ZoneInfo(self.timezone)).date()
+        return date.fromisoformat(self.earliest_date), today + timedelta(days=self.max_future_days)
 
     @property
     def alert_log(self) -> Path:
@@ -281,6 +305,18 @@ SETTINGS_DOC: list[tuple[str, str, str]] = [
         "in_place",
         "in_place: a Parquet extract is validated where it is and raw.<kind> reads it from the archive "
         "(nothing copied); copy: its rows are copied into the warehouse like a CSV's.",
+    ),
+    (
+        "STOCKFLOW_EARLIEST_DATE",
+        "2000-01-01",
+        "The earliest business date an extract may hold (YYYY-MM-DD); a row dated earlier (0001-01-01, a "
+        "typo) is rejected with its file, which is quarantined with the row and column named.",
+    ),
+    (
+        "STOCKFLOW_MAX_FUTURE_DAYS",
+        "1830",
+        "How far after today an extract's dates may reach (expected deliveries, planned promotions); a row "
+        "dated later (9999-12-31, a placeholder) is rejected like an early one.",
     ),
 ]
 

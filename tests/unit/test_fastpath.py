@@ -257,6 +257,33 @@ def test_fast_path_errors_name_file_row_column_and_match_the_pandas_path(both, m
     )
 
 
+def test_dates_outside_the_accepted_window_are_rejected_on_both_paths(both, monkeypatch):
+    """Issue 16: 0001-01-01 and 9999-12-31 were accepted, and the dbt build densified its calendars over
+    them (24 GB spilled). Rows dated before STOCKFLOW_EARLIEST_DATE or more than STOCKFLOW_MAX_FUTURE_DAYS
+    after today are errors of their file, with row, column and value, on either path."""
+    rows = [
+        ["SO1", 1, "2025-01-02", "A1", "W01", 4, 4, "2025-01-02"],
+        ["SO2", 1, "0001-01-01", "A1", "W01", 1, 1, ""],  # row 3: far past
+        ["SO3", 1, "2025-01-02", "A1", "W01", 1, 1, "9999-12-31"],  # row 4: far future ship date
+    ]
+    reports = []
+    for home, threshold in zip(both, (1 << 40, 0), strict=True):
+        write_csv(home.inbox / "sales_orders_dates.csv", SO_HEADER[:8], rows)
+        monkeypatch.setattr(fastpath, "FAST_PATH_MIN_BYTES", threshold)
+        (result,) = _ingest(home, "sales_orders")
+        assert [o.status for o in result.outcomes] == ["rejected"], result.outcomes
+        assert _table(home, "sales_orders").empty
+        reports.append(_errors(home, "sales_orders_dates.csv"))
+    slow, fast = reports
+    found = {(int(r.row), r.column, r.value) for r in fast.itertuples()}
+    assert found == {(3, "order_date", "0001-01-01"), (4, "ship_date", "9999-12-31")}
+    assert all(r.startswith("outside the accepted dates 2000-01-01 to ") for r in fast["reason"])
+    key = ["row", "column", "value", "reason", "file_column"]
+    pd.testing.assert_frame_equal(
+        slow.sort_values(key).reset_index(drop=True), fast.sort_values(key).reset_index(drop=True)
+    )
+
+
 def test_fast_path_missing_required_column_and_unknown_header(both, monkeypatch):
     _, home = both
     monkeypatch.setattr(fastpath, "FAST_PATH_MIN_BYTES", 0)

@@ -105,6 +105,16 @@ def opening_balance_label(mapping: HeaderMapping) -> str | None:
     return None
 
 
+def date_opening_balances(frame: pd.DataFrame, mapping: HeaderMapping) -> str | None:
+    """Opening balances are the stock at the start of their date: move each row to the day before (whose
+    closing stock it is) and return the note for the run log; None when the file holds closing stock."""
+    label = opening_balance_label(mapping)
+    if label is None:
+        return None
+    frame["snapshot_date"] = frame["snapshot_date"] - pd.Timedelta(days=1)
+    return f"'{label}' holds opening balances: loaded as the stock at the end of the day before each date"
+
+
 def map_values(kind: str, column: str, values: pd.Series, header_map: HeaderMap) -> pd.Series:
     """Normalise an enumerated column: value aliases first, then allowed values in any case/spacing.
 

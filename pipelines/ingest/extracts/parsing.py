@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -186,3 +187,18 @@ def _day_month_year(v: pd.Series) -> pd.Series:
     day, month = (a, b) if day_first else (b, a)
     iso = parts["y"] + "-" + month.astype(str) + "-" + day.astype(str)
     return pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
+
+
+_TITLE_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+
+
+def date_in_titles(title_lines: list[str]) -> str | None:
+    """The last date written in the rows above the header (a report's as-of or period-end date)."""
+    found = [m for line in title_lines for m in _TITLE_DATE.finditer(line or "")]
+    if not found:
+        return None
+    year, month, day = (int(g) for g in found[-1].groups())
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None

@@ -17,6 +17,25 @@ Conventions
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """The business dates an extract may hold (STOCKFLOW_EARLIEST_DATE up to STOCKFLOW_MAX_FUTURE_DAYS
+    after today): a date such as 0001-01-01 or 9999-12-31 is a typo or a placeholder, and the warehouse's
+    daily calendars would densify over it, so its row is rejected with the file's other errors."""
+
+    earliest: date
+    latest: date
+
+    @property
+    def reason(self) -> str:
+        return (
+            f"outside the accepted dates {self.earliest.isoformat()} to {self.latest.isoformat()} "
+            "(STOCKFLOW_EARLIEST_DATE, STOCKFLOW_MAX_FUTURE_DAYS)"
+        )
+
 
 STRING = "string"
 NUMBER = "number"

@@ -7,9 +7,7 @@ the file), the offending value and the reason.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -20,14 +18,14 @@ from pipelines.ingest.extracts.mapping import (
     HeaderMap,
     HeaderMapping,
     KindDetection,
+    date_opening_balances,
     detect_kind,
     map_headers,
     map_values,
-    opening_balance_label,
 )
-from pipelines.ingest.extracts.parsing import parse_dates, parse_numbers
+from pipelines.ingest.extracts.parsing import date_in_titles, parse_dates, parse_numbers
 from pipelines.ingest.extracts.readers import ExtractReadError, RawSheet, read_extract
-from pipelines.ingest.extracts.schema import DATE, KINDS, NUMBER, ExtractKind
+from pipelines.ingest.extracts.schema import DATE, KINDS, NUMBER, DateWindow, ExtractKind
 
 ERROR_COLUMNS = ["file", "sheet", "row", "column", "file_column", "value", "reason"]
 MAX_ERRORS_PER_RULE = 10_000
@@ -59,21 +57,6 @@ class FileValidation:
     def sheet_names(self) -> str | None:
         names = [s for s, _ in self.mappings if s]
         return ", ".join(names) or None
-
-
-_TITLE_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
-
-
-def date_in_titles(title_lines: list[str]) -> str | None:
-    """The last date written in the rows above the header (a report's as-of or period-end date)."""
-    found = [m for line in title_lines for m in _TITLE_DATE.finditer(line or "")]
-    if not found:
-        return None
-    year, month, day = (int(g) for g in found[-1].groups())
-    try:
-        return date(year, month, day).isoformat()
-    except ValueError:
-        return None
 
 
 def _errors(
@@ -193,12 +176,15 @@ def _canonical_frame(
     return frame.reset_index(drop=True), errors
 
 
-def _row_schema(kind: ExtractKind) -> pa.DataFrameSchema:
+def _row_schema(kind: ExtractKind, dates: DateWindow | None = None) -> pa.DataFrameSchema:
     columns = {}
     for col in kind.columns:
         checks = []
         if col.non_negative:
             checks.append(pa.Check.ge(0, error="must not be negative"))
+        if col.dtype == DATE and dates is not None:
+            low, high = pd.Timestamp(dates.earliest), pd.Timestamp(dates.latest)
+            checks.append(pa.Check.in_range(low, high, ignore_na=True, error=dates.reason))
         if col.allowed is not None:
             checks.append(pa.Check.isin(list(col.allowed), error="not one of: " + ", ".join(col.allowed)))
         columns[col.name] = pa.Column(nullable=not col.required, checks=checks, coerce=False)
@@ -209,10 +195,14 @@ _REASONS = {"not_nullable": "required value is empty", "multiple_fields_uniquene
 
 
 def _row_rule_errors(
-    frame: pd.DataFrame, kind: ExtractKind, file: str, labels: dict[str, str | None]
+    frame: pd.DataFrame,
+    kind: ExtractKind,
+    file: str,
+    labels: dict[str, str | None],
+    dates: DateWindow | None = None,
 ) -> pd.DataFrame:
     try:
-        _row_schema(kind).validate(frame, lazy=True)
+        _row_schema(kind, dates).validate(frame, lazy=True)
         return pd.DataFrame(columns=ERROR_COLUMNS)
     except pa.errors.SchemaErrors as exc:
         cases = exc.failure_cases
@@ -305,8 +295,51 @@ def _reference_errors(
     return _concat(out)
 
 
+def _sheet_frame(
+    path: Path,
+    sheet: RawSheet,
+    several: bool,
+    kind: ExtractKind,
+    header_map: HeaderMap,
+    result: FileValidation,
+) -> tuple[pd.DataFrame | None, list[pd.DataFrame], HeaderMapping]:
+    """One sheet's canonical rows (None when the sheet is skipped or misses a required column), its
+    errors and the mapping used; what the sheet adds to the file's notes and counts goes to ``result``."""
+    mapping = map_headers(list(sheet.frame.columns), kind.name, header_map)
+    if several and not [c for c in kind.required_columns if c in mapping.columns.values()]:
+        result.skipped_sheets.append(f"{sheet.sheet}: no {kind.name} columns")
+        return None, [], mapping
+    if mapping.missing_required == ["snapshot_date"]:
+        # 即时库存 / 收发存 reports carry their date in the title ("截止日期：2025-06-30"), not a column.
+        title_date = date_in_titles(sheet.title_lines)
+        if title_date is not None:
+            sheet.frame["snapshot_date"] = title_date
+            mapping = map_headers(list(sheet.frame.columns), kind.name, header_map)
+            result.notes.append(f"snapshot_date {title_date} taken from the title rows above the header")
+    result.mappings.append((sheet.sheet, mapping))
+    result.total_rows_dropped += len(sheet.total_rows_dropped)
+    result.blank_rows_dropped += sheet.blank_rows_dropped
+    if mapping.missing_required:
+        found = ", ".join(map(str, sheet.frame.columns))
+        message = "required column missing (found headers: {}); add a column named {} or one of its ERP names from the header map"
+        missing = [
+            _file_error(path, message.format(found, c), column=c, sheet=sheet.sheet)
+            for c in mapping.missing_required
+        ]
+        return None, missing, mapping
+    frame, sheet_errors = _canonical_frame(sheet, mapping, kind, header_map, path.name)
+    note = date_opening_balances(frame, mapping)
+    if note:
+        result.notes.append(note)
+    return frame, sheet_errors, mapping
+
+
 def validate_file(
-    path: Path, header_map: HeaderMap, known: dict[str, set[str]], detection: KindDetection | None = None
+    path: Path,
+    header_map: HeaderMap,
+    known: dict[str, set[str]],
+    detection: KindDetection | None = None,
+    dates: DateWindow | None = None,
 ) -> FileValidation:
     """Read, map, type-check and rule-check one file. Nothing is written anywhere."""
     path = Path(path)
@@ -333,44 +366,11 @@ def validate_file(
     errors: list[pd.DataFrame] = []
     labels: dict[str, str | None] = {}
     for sheet in sheets:
-        mapping = map_headers(list(sheet.frame.columns), kind.name, header_map)
-        mapped_required = [c for c in kind.required_columns if c in mapping.columns.values()]
-        if len(sheets) > 1 and not mapped_required:
-            result.skipped_sheets.append(f"{sheet.sheet}: no {kind.name} columns")
-            continue
-        if mapping.missing_required == ["snapshot_date"]:
-            # 即时库存 / 收发存 reports carry their date in the title ("截止日期：2025-06-30"), not a column.
-            title_date = date_in_titles(sheet.title_lines)
-            if title_date is not None:
-                sheet.frame["snapshot_date"] = title_date
-                mapping = map_headers(list(sheet.frame.columns), kind.name, header_map)
-                result.notes.append(f"snapshot_date {title_date} taken from the title rows above the header")
-        result.mappings.append((sheet.sheet, mapping))
-        result.total_rows_dropped += len(sheet.total_rows_dropped)
-        result.blank_rows_dropped += sheet.blank_rows_dropped
-        if mapping.missing_required:
-            for col in mapping.missing_required:
-                errors.append(
-                    _file_error(
-                        path,
-                        f"required column missing (found headers: {', '.join(map(str, sheet.frame.columns))}); "
-                        f"add a column named {col} or one of its ERP names from the header map",
-                        column=col,
-                        sheet=sheet.sheet,
-                    )
-                )
-            continue
-        frame, sheet_errors = _canonical_frame(sheet, mapping, kind, header_map, path.name)
-        opening = opening_balance_label(mapping)
-        if opening is not None:
-            # the stock at the start of the day is the closing stock of the day before
-            frame["snapshot_date"] = frame["snapshot_date"] - pd.Timedelta(days=1)
-            result.notes.append(
-                f"'{opening}' holds opening balances: loaded as the stock at the end of the day before each date"
-            )
-        labels.update({canon: orig for orig, canon in mapping.columns.items()})
-        frames.append(frame)
+        frame, sheet_errors, mapping = _sheet_frame(path, sheet, len(sheets) > 1, kind, header_map, result)
         errors.extend(sheet_errors)
+        if frame is not None:
+            labels.update({canon: orig for orig, canon in mapping.columns.items()})
+            frames.append(frame)
     if not frames and not errors:
         errors.append(_file_error(path, f"no sheet holds {kind.name} columns"))
     if frames:
@@ -378,7 +378,7 @@ def validate_file(
         if frame.empty:
             errors.append(_file_error(path, "the file has a header but no data rows"))
         else:
-            errors.append(_row_rule_errors(frame, kind, path.name, labels))
+            errors.append(_row_rule_errors(frame, kind, path.name, labels, dates))
             errors.append(_reference_errors(frame, kind, path.name, labels, known))
         result.rows = frame.drop(columns=[c for c in frame.columns if c.startswith("_unparsed_")])
     result.errors = _concat(errors)

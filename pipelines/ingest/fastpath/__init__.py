@@ -39,6 +39,7 @@ import duckdb
 
 from pipelines.ingest.extracts.mapping import HeaderMap, KindDetection
 from pipelines.ingest.extracts.readers import CSV_SUFFIXES, PARQUET_SUFFIXES
+from pipelines.ingest.extracts.schema import DateWindow
 from pipelines.ingest.fastpath.cells import total_label_last_codes, total_label_regex
 from pipelines.ingest.fastpath.in_place import in_place_reason, in_place_sql, load_in_place
 from pipelines.ingest.fastpath.load_raw import load_fast
@@ -100,10 +101,11 @@ def prepare(
     header_map: HeaderMap,
     known: dict[str, set[str]],
     detection: KindDetection,
+    dates: DateWindow | None = None,
 ) -> FastFile:
     """Validate a file on the fast path; raises Declined when it must go the pandas way."""
     if path.suffix.lower() in PARQUET_SUFFIXES:
         source = parquet_source(conn, path, header_map, detection.kind)
     else:
         source = text_source(path, header_map, session.folder)
-    return validate_fast(conn, source, header_map, known, detection)
+    return validate_fast(conn, source, header_map, known, detection, dates)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import duckdb
 
-from pipelines.ingest.extracts.schema import DATE, NUMBER
+from pipelines.ingest.extracts.schema import DATE, NUMBER, DateWindow
 from pipelines.ingest.fastpath.plan import _Plan
 from pipelines.ingest.fastpath.sql import _ident, _run
 
@@ -33,6 +33,8 @@ def _aggregates(plan: _Plan) -> list[tuple[str, str]]:
             aggs.append((f"null:{col.name}", f"count_if(_keep and {v} is null and {not_bad})"))
         if spec.non_negative:
             aggs.append((f"neg:{col.name}", f"count_if(_keep and {v} < 0)"))
+        if col.dtype == DATE and plan.dates is not None:
+            aggs.append((f"out:{col.name}", f"count_if(_keep and {_outside(v, plan.dates)})"))
         if spec.allowed is not None:
             aggs.append(
                 (f"distinct:{col.name}", f"list(distinct {v}) filter (where _keep and {v} is not null)")
@@ -55,7 +57,7 @@ def _stats(conn: duckdb.DuckDBPyConnection, plan: _Plan, aggs: list[tuple[str, s
 def _suspect(plan: _Plan, stats: dict, known: dict[str, set[str]]) -> bool:
     """Whether the counts say the file may hold an error (a value not allowed or not in its master)."""
     kind = plan.kind
-    suspect = any(stats[k] for k in stats if k.split(":")[0] in ("bad", "null", "neg")) or stats["dup"]
+    suspect = any(stats[k] for k in stats if k.split(":")[0] in ("bad", "null", "neg", "out")) or stats["dup"]
     for col in plan.columns:
         spec = kind.column(col.name)
         if spec.allowed is not None:
@@ -67,3 +69,8 @@ def _suspect(plan: _Plan, stats: dict, known: dict[str, set[str]]) -> bool:
             values.discard("*")
         suspect = suspect or bool(values)
     return bool(suspect)
+
+
+def _outside(v: str, dates: DateWindow) -> str:
+    """SQL: the date ``v`` lies outside the accepted business dates."""
+    return f"({v} < date '{dates.earliest.isoformat()}' or {v} > date '{dates.latest.isoformat()}')"

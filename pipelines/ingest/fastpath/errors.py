@@ -11,6 +11,7 @@ import pandas as pd
 from pipelines.ingest.extracts.mapping import HeaderMapping
 from pipelines.ingest.extracts.schema import DATE, NUMBER
 from pipelines.ingest.extracts.validate import ERROR_COLUMNS, MAX_ERRORS_PER_RULE, NOT_A_DATE, NOT_A_NUMBER
+from pipelines.ingest.fastpath.checks import _outside
 from pipelines.ingest.fastpath.plan import _final_rows_sql, _Plan
 from pipelines.ingest.fastpath.sql import _ident, _q, _temp_table
 
@@ -134,6 +135,14 @@ def _rule_errors(conn: duckdb.DuckDBPyConnection, plan: _Plan, labels: dict[str,
                         [None] * len(rows),
                         "required value is empty",
                     )
+                )
+        if col.dtype == DATE and plan.dates is not None:
+            outside = _outside(v, plan.dates)
+            rows = _fetch(conn, f"select _row, {v} from _sf_kept where {outside} order by _row limit {limit}")
+            if rows:
+                values = [str(x)[:10] for _, x in rows]
+                out.append(
+                    _errors_frame(file, [r for r, _ in rows], col.name, label, values, plan.dates.reason)
                 )
         if spec.non_negative:
             rows = _fetch(conn, f"select _row, {v} from _sf_kept where {v} < 0 order by _row limit {limit}")

@@ -15,7 +15,7 @@ import pandas as pd
 
 from pipelines.ingest.extracts.mapping import HeaderMapping
 from pipelines.ingest.extracts.parsing import parse_dates
-from pipelines.ingest.extracts.schema import DATE, NUMBER, ExtractKind
+from pipelines.ingest.extracts.schema import DATE, NUMBER, DateWindow, ExtractKind
 from pipelines.ingest.fastpath.cells import _edge_whitespace, _maybe_total, total_label_regex
 from pipelines.ingest.fastpath.source import Source
 from pipelines.ingest.fastpath.sql import _ident, _q
@@ -43,6 +43,7 @@ class _Plan:
     enum_maps: dict[str, dict[str, str]] = field(default_factory=dict)
     fill_line_no: bool = False
     nothing_dropped: bool = False  # the validation pass found no blank and no total record
+    dates: DateWindow | None = None  # business dates outside it are errors
 
     def fast(self, i: int) -> str:
         """True where SQL handles column i's raw cell itself (else the cell's distinct value goes to Python).

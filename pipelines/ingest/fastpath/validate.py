@@ -19,8 +19,9 @@ from pipelines.ingest.extracts.mapping import (
     map_values,
     opening_balance_label,
 )
-from pipelines.ingest.extracts.schema import KINDS, ExtractKind
-from pipelines.ingest.extracts.validate import FileValidation, _file_error, date_in_titles
+from pipelines.ingest.extracts.parsing import date_in_titles
+from pipelines.ingest.extracts.schema import KINDS, DateWindow, ExtractKind
+from pipelines.ingest.extracts.validate import FileValidation, _file_error
 from pipelines.ingest.fastpath.cells import _MACROS
 from pipelines.ingest.fastpath.checks import _aggregates, _stats, _suspect
 from pipelines.ingest.fastpath.errors import _detail_errors
@@ -47,6 +48,7 @@ def validate_fast(
     header_map: HeaderMap,
     known: dict[str, set[str]],
     detection: KindDetection,
+    dates: DateWindow | None = None,
 ) -> FastFile:
     """Map, clean, type-check and rule-check a file in DuckDB. Nothing is written to the warehouse."""
     kind = KINDS[detection.kind]
@@ -58,6 +60,7 @@ def validate_fast(
         _register_parquet_text(conn, source)
     mapping, constants = _map_file_headers(source, kind, header_map, result)
     plan = _build_plan(source, kind, mapping, constants)
+    plan.dates = dates
     stats = _stats(conn, plan, _aggregates(plan))
     if _fix_hard_cells(conn, plan, stats):  # some cells need Python: count again with their fixes
         stats = _stats(conn, plan, _aggregates(plan))

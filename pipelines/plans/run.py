@@ -31,6 +31,7 @@ from pipelines.plans.planning import (
     write_plan_status,
     write_rule_comparison,
 )
+from pipelines.reports.exports import remove_stale_temporaries
 from pipelines.warehouse import connection as warehouse
 
 if TYPE_CHECKING:  # the simulation code is imported only where it runs
@@ -79,6 +80,7 @@ def run_replenishment_plan(settings: Settings, connect: Connect, run_id: str) ->
     (a same-day re-run replaces them), write the planners' files and STATUS.md."""
     from models_ml.replenishment import plan_replenishment
 
+    remove_stale_temporaries(settings.exports)  # what a killed run's half-written files left behind
     with connect(read_only=False) as conn:
         inputs = plan_inputs(conn)
     started = time.perf_counter()

@@ -34,6 +34,31 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _writer_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # this process writes its files one at a time: its leftovers are from a failed write
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Delete the temporary files (``.<name>.<pid>.tmp``, ``.<name>.tmp``) that writes interrupted by a
+    crash or ``kill -9`` left under ``folder``; a file whose writer process still runs is kept. Returns
+    what was removed (issue 16: nothing cleaned them)."""
+    removed = []
+    for path in sorted(Path(folder).rglob(".*.tmp")) if Path(folder).exists() else []:
+        pid = path.name.removesuffix(".tmp").rsplit(".", 1)[-1]
+        if path.is_file() and not (pid.isdigit() and _writer_alive(int(pid))):
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
 def _atomic_target(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     return path.with_name(f".{path.name}.{os.getpid()}.tmp")

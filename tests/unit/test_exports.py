@@ -53,3 +53,33 @@ def test_workbook_sheets_header_formats_and_frozen_pane(tmp_path):
     assert ws["A3"].value == "'=cmd" and ws["B2"].value == 24 and ws["B2"].number_format == "#,##0"
     assert ws["C2"].number_format == "0.0%" and ws["D2"].value.date() == date(2025, 7, 1)
     assert ws["D2"].number_format == "yyyy-mm-dd"
+
+
+def test_stale_temporaries_of_killed_writes_are_removed_and_live_ones_kept(tmp_path):
+    """Issue 16: interrupted plan exports left temporary files that nothing cleaned."""
+    import subprocess
+    import sys
+
+    from pipelines.reports.exports import remove_stale_temporaries
+
+    day = tmp_path / "plans" / "2025-06-30"
+    day.mkdir(parents=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    stale = day / f".replenishment_plan.xlsx.{int(dead.stdout)}.tmp"
+    status = tmp_path / "plans" / ".STATUS.md.tmp"
+    live_writer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        live = tmp_path / "bi" / f".stockflow.duckdb.{live_writer.pid}.tmp"
+        live.parent.mkdir()
+        kept = day / "replenishment_plan.xlsx"
+        for path in (stale, status, live, kept):
+            path.write_text("x")
+        removed = remove_stale_temporaries(tmp_path)
+        assert sorted(removed) == sorted([stale, status])
+        assert live.exists() and kept.exists() and not stale.exists() and not status.exists()
+    finally:
+        live_writer.kill()
+        live_writer.wait()
+    assert remove_stale_temporaries(tmp_path / "missing") == []

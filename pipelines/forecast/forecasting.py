@@ -276,7 +276,7 @@ def backtest_due(
     if age >= every_days:
         return True, f"the last backtest is {age} days old (STOCKFLOW_BACKTEST_EVERY_DAYS={every_days})"
     return False, (
-        f"the backtest of {last.at.astimezone(now.tzinfo):%Y-%m-%d %H:%M} is {age} days old, under "
+        f"the backtest of {last.at.astimezone(now.tzinfo):%Y-%m-%d %H:%M UTC%z} is {age} days old, under "
         f"STOCKFLOW_BACKTEST_EVERY_DAYS={every_days}: forecasts use its method choice"
     )
 

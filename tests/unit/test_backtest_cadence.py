@@ -26,6 +26,8 @@ def test_due_when_none_settings_changed_or_old(settings):
     # dates are the schedule's: 23:30 UTC on the 25th is the 26th in Shanghai, the same day as `now`
     last = LastBacktest(datetime(2026, 11, 25, 23, 30, tzinfo=UTC), fp)
     assert "0 days old" in backtest_due(last, now, 1, fp)[1]
+    # the time is printed with its offset: beside UTC log lines, a bare 07:30 read as a wrong clock (issue 16)
+    assert "the backtest of 2026-11-26 07:30 UTC+0800 is 0 days old" in backtest_due(last, now, 1, fp)[1]
     assert backtest_due(LastBacktest(last.at, "another"), now, 7, fp)[0]
     assert backtest_due(LastBacktest(last.at, None), now, 7, fp)[0]
     assert backtest_due(LastBacktest(last.at, fp), now, 0, fp)[0]

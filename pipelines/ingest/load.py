@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +26,8 @@ from pipelines.ingest.extracts.mapping import HeaderMap, KindDetection, detect_k
 from pipelines.ingest.extracts.readers import ExtractReadError, read_extract, read_head
 from pipelines.ingest.extracts.report import write_report
 from pipelines.ingest.extracts.schema import KINDS, DateWindow, ExtractKind
-from pipelines.ingest.extracts.validate import FileValidation, validate_file
+from pipelines.ingest.extracts.validate import FileValidation, _file_error, validate_file
+from pipelines.ingest.files import free_destination, move_file, place_in_archive
 from pipelines.operations.settings import Settings
 from pipelines.warehouse import connection as wh
 
@@ -50,8 +50,24 @@ def list_inbox(inbox: Path) -> list[Path]:
     """Extract files in the inbox (not in sub-folders), oldest first so later exports supersede."""
     if not inbox.exists():
         return []
-    files = [p for p in inbox.iterdir() if is_extract_file(p)]
+    files = [p for p in inbox.iterdir() if is_extract_file(p) and not p.is_symlink()]
     return sorted(files, key=lambda p: (p.stat().st_mtime_ns, p.name))
+
+
+def quarantine_links(conn: duckdb.DuckDBPyConnection, settings: Settings) -> list[FileOutcome]:
+    """Move symbolic links out of the inbox, unread: a link can point anywhere on the machine (issue 16:
+    one was followed to a file outside the inbox). The link itself goes to the quarantine with the reason."""
+    outcomes = []
+    links = sorted(p for p in settings.inbox.iterdir() if p.is_symlink()) if settings.inbox.exists() else []
+    for link in links:
+        reason = (
+            f"a symbolic link (to {os.readlink(link)}), not read: Stockflow reads only files placed in the "
+            "inbox, so copy the file itself into the inbox"
+        )
+        validation = FileValidation(link, None, None, errors=_file_error(link, reason))
+        sha = hashlib.sha256(f"symlink:{os.readlink(link)}".encode()).hexdigest()
+        outcomes.append(_quarantine(conn, settings, link, validation, sha, "rejected"))
+    return outcomes
 
 
 def sha256_of(path: Path) -> str:
@@ -119,38 +135,6 @@ def _classify_by_head(path: Path, header_map: HeaderMap) -> KindDetection:
     return detect_kind(path.name, headers, header_map)
 
 
-def _free_destination(folder: Path, name: str, sha256: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / name
-    if not target.exists():
-        return target
-    stem, suffix = os.path.splitext(name)
-    target = folder / f"{stem}__{sha256[:8]}{suffix}"
-    n = 2
-    while target.exists():
-        target = folder / f"{stem}__{sha256[:8]}_{n}{suffix}"
-        n += 1
-    return target
-
-
-def _move(source: Path, target: Path) -> Path:
-    try:
-        os.replace(source, target)
-    except OSError:  # another filesystem: copy, then remove the inbox copy
-        shutil.move(str(source), str(target))
-    return target
-
-
-def _place_in_archive(source: Path, target: Path) -> Path:
-    """A second name for the inbox file in the archive (a hard link; a copy across file systems), so
-    that the file is in place before its load commits and still in the inbox if the load fails."""
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)
-    return target
-
-
 @dataclass
 class FileOutcome:
     file_name: str
@@ -195,11 +179,11 @@ def _today(settings: Settings) -> str:
 def _quarantine(
     conn, settings: Settings, path: Path, validation: FileValidation, sha: str, status: str
 ) -> FileOutcome:
-    target = _free_destination(settings.quarantine, path.name, sha)
+    target = free_destination(settings.quarantine, path.name, sha)
     write_report(validation, target)
     reason = validation.errors["reason"].iloc[0] if not validation.errors.empty else "rejected"
     message = f"{len(validation.errors)} error(s); first: {reason}"
-    _move(path, target)
+    move_file(path, target)
     wh.log_file(
         conn,
         wh.FileLogEntry(
@@ -254,7 +238,7 @@ def ingest_file(
         path.unlink()
         target = placed
     else:
-        target = _move(path, _free_destination(archive_dir, path.name, sha))
+        target = move_file(path, free_destination(archive_dir, path.name, sha))
         wh.set_moved_to(conn, load_id, str(target))
     return FileOutcome(
         path.name,
@@ -271,7 +255,7 @@ def _archive_duplicate(
     conn: duckdb.DuckDBPyConnection, path: Path, detection: KindDetection, sha: str, archive_dir: Path
 ) -> FileOutcome:
     """A file already loaded (same SHA-256): archived again and logged as a duplicate."""
-    target = _move(path, _free_destination(archive_dir, path.name, sha))
+    target = move_file(path, free_destination(archive_dir, path.name, sha))
     wh.log_file(
         conn,
         wh.FileLogEntry(
@@ -352,7 +336,7 @@ def _load(
             entry = replace(entry, message=entry.message + f"; copied into the warehouse: {reason}")
     if in_place:
         entry = replace(entry, message=entry.message + "; loaded in place (raw rows read from the archive)")
-        target = _place_in_archive(path, _free_destination(archive_dir, path.name, sha))
+        target = place_in_archive(path, free_destination(archive_dir, path.name, sha))
         try:
             load_id, superseded = fastpath.load_in_place(conn, fast, entry, settings.archive, target)
         except BaseException:
@@ -369,8 +353,9 @@ def _load(
 def quarantine_unrecognised(
     conn: duckdb.DuckDBPyConnection, settings: Settings, header_map: HeaderMap
 ) -> list[FileOutcome]:
-    """Move files whose kind cannot be told (or is ambiguous) to the quarantine, with the reason."""
-    outcomes = []
+    """Move files whose kind cannot be told (or is ambiguous) to the quarantine, with the reason, and
+    symbolic links unread."""
+    outcomes = quarantine_links(conn, settings)
     for path in list_inbox(settings.inbox):
         detection = classify(path, header_map)
         if detection.kind is None:

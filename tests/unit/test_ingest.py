@@ -266,15 +266,15 @@ def test_crash_after_commit_before_archive_converges(settings, header_map, monke
         SO_HEADER,
         [["SO1", 1, "2025-01-02", "A1", "W01", 4, 4, "2025-01-02"]],
     )
-    real_move = ingest._move
+    real_move = ingest.move_file
 
     def crash(source, target):
         raise KeyboardInterrupt("power cut")
 
-    monkeypatch.setattr(ingest, "_move", crash)
+    monkeypatch.setattr(ingest, "move_file", crash)
     with pytest.raises(KeyboardInterrupt):
         _run(settings, header_map, "sales_orders")
-    monkeypatch.setattr(ingest, "_move", real_move)
+    monkeypatch.setattr(ingest, "move_file", real_move)
     (result,) = _run(settings, header_map, "sales_orders")
     assert [o.status for o in result.outcomes] == ["duplicate"]
     assert _query(settings, "select count(*) from raw.sales_orders") == [(1,)]
@@ -430,6 +430,26 @@ def test_opening_balance_rule_reads_the_quantity_header():
         (["日期", "存货编码", "仓库编码", "现存量"], None),
     ]:
         assert opening_balance_label(map_headers(headers, "stock_snapshots", hm)) == expected, headers
+
+
+def test_symbolic_link_in_the_inbox_is_quarantined_unread(settings, header_map, tmp_path):
+    """Issue 16: a symlink in the inbox was followed to a file outside it."""
+    _load_masters(settings, header_map)
+    outside = tmp_path / "elsewhere" / "sales_orders.csv"
+    outside.parent.mkdir()
+    write_csv(outside, ["order_id", "line_no", "order_date", "sku", "warehouse_id", "ordered_qty"],
+              [["SO1", 1, "2025-01-02", "A1", "W01", 4]])  # fmt: skip
+    (settings.inbox / "sales_orders.csv").symlink_to(outside)
+    (result,) = _run(settings, header_map, "sales_orders")
+    assert [(o.status, o.file_name) for o in result.outcomes] == [("rejected", "sales_orders.csv")]
+    assert "symbolic link" in result.outcomes[0].message
+    assert _query(settings, "select count(*) from raw.sales_orders") == [(0,)]
+    moved = settings.quarantine / "sales_orders.csv"
+    assert moved.is_symlink() and not (settings.inbox / "sales_orders.csv").exists()
+    assert outside.exists()  # the file it pointed to is untouched
+    assert "symbolic link" in (settings.quarantine / "sales_orders.csv.report.md").read_text()
+    errors = (settings.quarantine / "sales_orders.csv.errors.csv").read_text(encoding="utf-8-sig")
+    assert "copy the file itself into the inbox" in errors
 
 
 def test_second_run_waits_then_fails_clearly_while_the_first_holds_the_run_lock(settings):

@@ -200,7 +200,12 @@ class Settings:
         return self.home / "alerts.log"
 
     def ensure_dirs(self) -> None:
+        """Create the folders; those inside STOCKFLOW_HOME (and the home itself) are made owner-only (0700):
+        the warehouse, extracts and exports hold a company's stock and prices (issue 16: they were
+        world-readable). A folder set elsewhere keeps the permissions its owner gave it."""
+        self.home.mkdir(parents=True, exist_ok=True)
         for path in (
+            self.home,
             self.inbox,
             self.archive,
             self.quarantine,
@@ -209,6 +214,8 @@ class Settings:
             self.warehouse_path.parent,
         ):
             path.mkdir(parents=True, exist_ok=True)
+            if path.is_relative_to(self.home) and path.stat().st_uid == os.getuid():
+                path.chmod(0o700)
 
     def export_env(self) -> None:
         """Publish the resolved paths to this process's environment, so dbt (a subprocess) and

@@ -104,3 +104,24 @@ def test_safety_stock_cap_is_a_setting(tmp_path: Path):
     for bad in ("-5", "nan"):
         with pytest.raises(ValueError, match="STOCKFLOW_MAX_SAFETY_STOCK_DAYS"):
             Settings.from_env({"STOCKFLOW_HOME": str(tmp_path), "STOCKFLOW_MAX_SAFETY_STOCK_DAYS": bad})
+
+
+def test_data_folders_under_home_are_owner_only_and_others_keep_theirs(tmp_path: Path):
+    """Issue 16: the warehouse, exports and archived extracts were world-readable."""
+    shared = tmp_path / "shared_exports"
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    s = Settings.from_env({"STOCKFLOW_HOME": str(tmp_path / "home"), "STOCKFLOW_EXPORTS": str(shared)})
+    s.ensure_dirs()
+    for folder in (s.home, s.inbox, s.archive, s.quarantine, s.dagster_home):
+        assert folder.stat().st_mode & 0o777 == 0o700, folder
+    assert shared.stat().st_mode & 0o777 == 0o755  # set elsewhere by its owner: left alone
+
+
+def test_dates_window_settings_are_checked():
+    with pytest.raises(ValueError, match="STOCKFLOW_EARLIEST_DATE"):
+        Settings.from_env({"STOCKFLOW_EARLIEST_DATE": "2000-13-01"})
+    with pytest.raises(ValueError, match="STOCKFLOW_MAX_FUTURE_DAYS"):
+        Settings.from_env({"STOCKFLOW_MAX_FUTURE_DAYS": "-5"})
+    earliest, latest = Settings.from_env({"STOCKFLOW_MAX_FUTURE_DAYS": "10"}).date_bounds
+    assert earliest.isoformat() == "2000-01-01" and (latest - earliest).days > 9000

@@ -435,3 +435,18 @@ def test_header_rows_that_are_not_a_pair_stay_apart():
 
     assert combine_header_rows(["销售订单执行明细表", None, None], ["订单号", "数量", "金额"]) is None
     assert combine_header_rows(["期初", None, "期末", None], ["1", "2", "3", "4"]) is None
+
+
+def test_a_file_mixing_utf8_and_gbk_lines_is_refused_with_the_lines(tmp_path):
+    """Issue 16: a CSV of GBK lines with UTF-8 lines pasted in was read as GB18030 and the UTF-8 text
+    loaded as garbage without an error."""
+    from pipelines.ingest.extracts.readers import ExtractReadError, read_extract
+
+    path = tmp_path / "销售订单.csv"
+    gbk = "单号,行号,日期,存货编码,仓库编码,数量\nSO1,1,2025-01-02,A1,上海仓,4\n".encode("gbk")
+    utf8 = "SO2,1,2025-01-03,A1,成都仓,5\n".encode()
+    path.write_bytes(gbk + utf8)
+    with pytest.raises(ExtractReadError, match=r"line 3 is UTF-8 and line 1 is GBK/GB18030"):
+        read_extract(path)
+    path.write_bytes(gbk)  # one encoding: read as before
+    assert read_extract(path)[0].encoding == "gb18030"

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 import charset_normalizer
@@ -15,13 +17,15 @@ import pandas as pd
 
 from pipelines.ingest.extracts.readers.formats import ExtractReadError
 
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 DELIMITERS = (",", "\t", ";", "|")
 _SAMPLE_BYTES = 1 << 20
 _CHUNK_BYTES = 1 << 22
 
 
 def detect_encoding(path: Path) -> str:
-    """The file's text encoding: BOM, else strict UTF-8, else strict GB18030, else charset_normalizer."""
+    """The file's text encoding: BOM, else strict UTF-8, else strict GB18030, else charset_normalizer; a
+    file whose lines mix UTF-8 Chinese with another encoding is refused with the lines named."""
     with path.open("rb") as fh:
         head = fh.read(4)
     if head.startswith(codecs.BOM_UTF8):
@@ -30,14 +34,47 @@ def detect_encoding(path: Path) -> str:
         return "utf-32"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    for encoding in ("utf-8", "gb18030"):
-        if _decodes(path, encoding):
-            return encoding
+    if _decodes(path, "utf-8"):
+        return "utf-8"
+    with path.open("rb") as fh:
+        _refuse_mixed_encodings(path, fh)
+    if _decodes(path, "gb18030"):
+        return "gb18030"
     with path.open("rb") as fh:
         guess = charset_normalizer.from_bytes(fh.read(_SAMPLE_BYTES)).best()
     if guess is None or not _decodes(path, guess.encoding):
         raise ExtractReadError(path, "cannot detect the text encoding; save the file as UTF-8 and retry")
     return guess.encoding
+
+
+def mixed_utf8_lines(lines: Iterable[bytes]) -> tuple[int, int] | None:
+    """(a line in UTF-8, a line in another encoding), numbered from 1, when a file that is not UTF-8 as a
+    whole holds lines of Chinese text that are (two exports pasted together): read as GB18030, those
+    lines would load as garbage without an error (issue 16). None when the file keeps to one encoding."""
+    utf8_line = other_line = None
+    for number, line in enumerate(lines, start=1):
+        if line.isascii():
+            continue
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            other_line = other_line or number
+        else:
+            if _HAN.search(text):
+                utf8_line = utf8_line or number
+        if utf8_line and other_line:
+            return utf8_line, other_line
+    return None
+
+
+def _refuse_mixed_encodings(path: Path, lines: Iterable[bytes]) -> None:
+    mixed = mixed_utf8_lines(lines)
+    if mixed is not None:
+        raise ExtractReadError(
+            path,
+            f"mixes text encodings: line {mixed[0]} is UTF-8 and line {mixed[1]} is GBK/GB18030; "
+            "export the file again in one encoding (UTF-8 is safest)",
+        )
 
 
 def _decodes(path: Path, encoding: str) -> bool:

@@ -12,7 +12,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipelines.ingest.extracts.readers.delimited import _SAMPLE_BYTES, _line_numbers, sniff_delimiter
+from pipelines.ingest.extracts.readers.delimited import (
+    _SAMPLE_BYTES,
+    _line_numbers,
+    mixed_utf8_lines,
+    sniff_delimiter,
+)
 from pipelines.ingest.extracts.readers.table import (
     _head_rows,
     _resolve_header,
@@ -50,6 +55,8 @@ def sniff_encoding(path: Path) -> str | None:
             codecs.getincrementaldecoder(encoding)(errors="strict").decode(raw)
         except UnicodeDecodeError:
             continue
+        if encoding == "gb18030" and mixed_utf8_lines(raw.splitlines()) is not None:
+            return None  # read whole by read_extract, which names the lines
         return encoding
     return None
 

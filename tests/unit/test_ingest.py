@@ -479,3 +479,29 @@ def test_second_run_waits_then_fails_clearly_while_the_first_holds_the_run_lock(
     finally:
         holder.kill()
         holder.wait(timeout=30)
+
+
+def test_workbook_with_a_far_away_cell_is_quarantined_and_the_run_goes_on(settings, header_map):
+    """Issue 16: a tiny crafted xlsx (one cell at XFD1048576) made the reader ask for 550 GB and the
+    process abort on every run, so the good files beside it were never loaded."""
+    from openpyxl import Workbook
+
+    _load_masters(settings, header_map)
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["order_id", "line_no", "order_date", "sku", "warehouse_id", "ordered_qty"])
+    ws.append(["SO9", 1, "2025-01-02", "A1", "W01", 4])
+    ws["XFD1048576"] = 1
+    wb.save(settings.inbox / "sales_orders_crafted.xlsx")
+    write_csv(
+        settings.inbox / "sales_orders.csv",
+        SO_HEADER,
+        [["SO1", 1, "2025-01-02", "A1", "W01", 4, 4, "2025-01-02"]],
+    )
+    (result,) = _run(settings, header_map, "sales_orders")
+    by_file = {o.file_name: o for o in result.outcomes}
+    assert by_file["sales_orders.csv"].status == "loaded"
+    assert by_file["sales_orders_crafted.xlsx"].status in ("rejected", "unrecognised")
+    assert "17,179,869,184 cells" in by_file["sales_orders_crafted.xlsx"].message
+    assert (settings.quarantine / "sales_orders_crafted.xlsx").exists()
+    assert _query(settings, "select order_id from raw.sales_orders") == [("SO1",)]

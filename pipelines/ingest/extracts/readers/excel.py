@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import codecs
 import math
+import re
+import zipfile
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +18,11 @@ from python_calamine import CalamineWorkbook
 
 from pipelines.ingest.extracts.readers.formats import ExtractReadError
 
+# calamine lays a sheet out as a dense grid up to its last cell: one cell at XFD1048576 asks for 17 billion
+# cells (550 GB) and the process aborts, taking the whole run with it (issue 16). A sheet whose grid would
+# pass this many cells is refused before calamine sees it (1M rows x 30 columns is 30M).
+MAX_SHEET_CELLS = 50_000_000
+_CELL_REF = re.compile(rb'<c\b[^>]{0,200}?\br="([A-Z]{1,3})([0-9]{1,7})"')
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0"
 _ZIP_MAGIC = b"PK\x03\x04"
 
@@ -35,8 +42,49 @@ def _is_text_disguised_as_xls(path: Path) -> bool:
     return b"\x00" not in head or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
 
 
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def sheet_extents(path: Path) -> dict[str, tuple[int, int]]:
+    """(last row, last column) of every worksheet of an .xlsx/.xlsm, read from its cell references by
+    streaming the XML (bounded memory, whatever the sheet claims); {} for other files."""
+    extents: dict[str, tuple[int, int]] = {}
+    if not zipfile.is_zipfile(path):
+        return extents
+    with zipfile.ZipFile(path) as archive:
+        for member in archive.namelist():
+            if not (member.startswith("xl/worksheets/") and member.endswith(".xml")):
+                continue
+            last_row = last_col = 0
+            with archive.open(member) as xml:
+                tail = b""
+                while chunk := xml.read(1 << 22):
+                    data = tail + chunk
+                    for letters, row in _CELL_REF.findall(data):
+                        last_row, last_col = max(last_row, int(row)), max(last_col, _column_number(letters))
+                    tail = data[-256:]
+            extents[member] = (last_row, last_col)
+    return extents
+
+
+def _refuse_huge_sheets(path: Path) -> None:
+    for member, (rows, cols) in sheet_extents(path).items():
+        if rows * cols > MAX_SHEET_CELLS:
+            raise ExtractReadError(
+                path,
+                f"{member.rsplit('/', 1)[-1]} has a cell at row {rows:,}, column {cols:,}: reading it would lay "
+                f"out {rows * cols:,} cells (the limit is {MAX_SHEET_CELLS:,}); delete the stray cells far "
+                "below or right of the table, or export the data as CSV",
+            )
+
+
 def _read_workbook(path: Path) -> list[tuple[str, pd.DataFrame, np.ndarray]]:
     """Every sheet as (name, grid of strings, 1-based Excel row numbers)."""
+    _refuse_huge_sheets(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         sheets = []

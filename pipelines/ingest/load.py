@@ -223,9 +223,18 @@ def ingest_file(
         return _archive_duplicate(conn, path, detection, sha, archive_dir)
     known = _known_masters(conn)
     with fastpath.FastSession() as session:
-        fast, validation, rows, notes = _validate(
-            conn, session, path, header_map, known, detection, DateWindow(*settings.date_bounds)
-        )
+        try:
+            fast, validation, rows, notes = _validate(
+                conn, session, path, header_map, known, detection, DateWindow(*settings.date_bounds)
+            )
+        except (duckdb.IOException, MemoryError, OSError):
+            raise  # the machine's fault (disk, memory, a lock), not the file's: the run reports it
+        except Exception as exc:  # a reader or check that cannot cope with this file: it alone is set aside
+            reason = (
+                f"the file could not be validated ({type(exc).__name__}: {exc}); report it with this file"
+            )
+            fast, rows, notes = None, 0, []
+            validation = FileValidation(path, detection.kind, detection, errors=_file_error(path, reason))
         ok = validation.kind is not None and validation.errors.empty and (fast is not None or validation.ok)
         if not ok:
             return _quarantine(conn, settings, path, validation, sha, "rejected")

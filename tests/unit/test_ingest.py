@@ -505,3 +505,55 @@ def test_workbook_with_a_far_away_cell_is_quarantined_and_the_run_goes_on(settin
     assert "17,179,869,184 cells" in by_file["sales_orders_crafted.xlsx"].message
     assert (settings.quarantine / "sales_orders_crafted.xlsx").exists()
     assert _query(settings, "select order_id from raw.sales_orders") == [("SO1",)]
+
+
+def test_parquet_extract_without_rows_is_rejected_not_a_crash(settings, header_map):
+    """Issue 16: a header-only extract stopped the run; a Parquet one with no rows raised a TypeError in
+    the fast path's counts and took the whole ingest step down."""
+    _load_masters(settings, header_map)
+    empty = pd.DataFrame({c: pd.Series([], dtype="string") for c in SO_HEADER[:5]}).assign(
+        ordered_qty=pd.Series([], dtype="float64")
+    )
+    empty.to_parquet(settings.inbox / "sales_orders_empty.parquet")
+    write_csv(
+        settings.inbox / "sales_orders.csv",
+        SO_HEADER,
+        [["SO1", 1, "2025-01-02", "A1", "W01", 4, 4, "2025-01-02"]],
+    )
+    (result,) = _run(settings, header_map, "sales_orders")
+    by_file = {o.file_name: o for o in result.outcomes}
+    assert by_file["sales_orders.csv"].status == "loaded"
+    assert by_file["sales_orders_empty.parquet"].status == "rejected"
+    assert "no data rows" in by_file["sales_orders_empty.parquet"].message
+
+
+def test_a_file_that_breaks_its_validation_is_set_aside_and_the_others_load(
+    settings, header_map, monkeypatch
+):
+    """One bad file never stops a run: a file whose reader or checks raise is quarantined with the error,
+    the files beside it load."""
+    _load_masters(settings, header_map)
+    write_csv(
+        settings.inbox / "sales_orders_a.csv",
+        SO_HEADER,
+        [["SO1", 1, "2025-01-02", "A1", "W01", 4, 4, "2025-01-02"]],
+    )
+    write_csv(
+        settings.inbox / "sales_orders_b.csv",
+        SO_HEADER,
+        [["SO2", 1, "2025-01-03", "A1", "W01", 2, 2, "2025-01-03"]],
+    )
+    real = ingest.validate_file
+
+    def breaks_on_b(path, *args, **kwargs):
+        if path.name == "sales_orders_b.csv":
+            raise TypeError("unsupported operand")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(ingest, "validate_file", breaks_on_b)
+    (result,) = _run(settings, header_map, "sales_orders")
+    by_file = {o.file_name: (o.status, o.message) for o in result.outcomes}
+    assert by_file["sales_orders_a.csv"][0] == "loaded"
+    assert by_file["sales_orders_b.csv"][0] == "rejected"
+    assert "could not be validated (TypeError: unsupported operand)" in by_file["sales_orders_b.csv"][1]
+    assert (settings.quarantine / "sales_orders_b.csv").exists()

@@ -51,7 +51,10 @@ def _aggregates(plan: _Plan) -> list[tuple[str, str]]:
 
 def _stats(conn: duckdb.DuckDBPyConnection, plan: _Plan, aggs: list[tuple[str, str]]) -> dict:
     row = _run(conn, f"with {plan.rows_sql()} select {', '.join(sql for _, sql in aggs)} from rows")[0]
-    return dict(zip((name for name, _ in aggs), row, strict=True))
+    stats = dict(zip((name for name, _ in aggs), row, strict=True))
+    # DuckDB's count_if over no rows is NULL: a file without data rows counts zeros (issue 16: a Parquet
+    # extract with no rows raised a TypeError that stopped the whole ingest step)
+    return {k: (0 if v is None and not k.startswith(("distinct:", "ref:")) else v) for k, v in stats.items()}
 
 
 def _suspect(plan: _Plan, stats: dict, known: dict[str, set[str]]) -> bool:

@@ -10,12 +10,9 @@ run id, and returns a dataclass of what the asset reports. The connection is clo
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import duckdb
 import pandas as pd
 
 from pipelines.forecast.forecasting import (
@@ -29,12 +26,10 @@ from pipelines.forecast.forecasting import (
     save_forecasts,
 )
 from pipelines.operations.settings import Settings
+from pipelines.warehouse.connection import Connect
 
 if TYPE_CHECKING:  # the forecaster is imported only where it runs (lightgbm is heavy)
     from models_ml.backtest import BacktestResult
-
-# opens the warehouse: connect(read_only=...) used as a context manager
-Connect = Callable[..., AbstractContextManager[duckdb.DuckDBPyConnection]]
 
 
 def markdown_table(frame: pd.DataFrame, digits: int = 3) -> str:

@@ -10,15 +10,12 @@ never imports Dagster.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import duckdb
 import pandas as pd
 
 from pipelines.operations.settings import Settings
@@ -33,12 +30,10 @@ from pipelines.plans.planning import (
 )
 from pipelines.reports.exports import remove_stale_temporaries
 from pipelines.warehouse import connection as warehouse
+from pipelines.warehouse.connection import Connect
 
 if TYPE_CHECKING:  # the simulation code is imported only where it runs
     from models_ml.current_rule import RuleComparison
-
-# opens the warehouse: connect(read_only=...) used as a context manager
-Connect = Callable[..., AbstractContextManager[duckdb.DuckDBPyConnection]]
 
 FRONTIER_SHIFTS = (-1.0, 0.5)  # service shifts (in z) of the extra plan replays
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +31,11 @@ LINEAGE_COLUMNS = {
 }
 _SQL_TYPES = {NUMBER: "DOUBLE", DATE: "DATE"}
 _LOCK_PATTERN = re.compile(r"lock", re.IGNORECASE)
+
+
+Connect = Callable[
+    ..., contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]
+]  # connect(read_only=...)
 
 
 class WarehouseBusyError(RuntimeError):

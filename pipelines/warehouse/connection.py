@@ -31,11 +31,8 @@ LINEAGE_COLUMNS = {
 }
 _SQL_TYPES = {NUMBER: "DOUBLE", DATE: "DATE"}
 _LOCK_PATTERN = re.compile(r"lock", re.IGNORECASE)
-
-
-Connect = Callable[
-    ..., contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]
-]  # connect(read_only=...)
+# what stage code is handed to open the warehouse: connect(read_only=...) as a context manager
+Connect = Callable[..., contextlib.AbstractContextManager[duckdb.DuckDBPyConnection]]
 
 
 class WarehouseBusyError(RuntimeError):

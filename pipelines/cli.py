@@ -48,6 +48,9 @@ def _cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if not outcome.success:
         print(f"stockflow run failed: {outcome.reason}", file=sys.stderr)
         return 1
+    if outcome.partial:
+        print(f"stockflow run finished in part: {outcome.partial.splitlines()[0]}", file=sys.stderr)
+        return 3
     return 0
 
 

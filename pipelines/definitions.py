@@ -9,9 +9,12 @@ from pipelines.defs.automation import (
     build_schedule,
     daily_refresh_freshness_policy,
     daily_refresh_job,
+    dead_run_sensor,
+    partial_run_sensor,
     run_failure_alert_sensor,
     with_freshness_policy,
 )
+from pipelines.defs.executor import one_run_at_a_time_executor
 from pipelines.defs.forecast.assets import forecast_backtest, sku_demand_forecasts
 from pipelines.defs.ingest.assets import ingest_assets
 from pipelines.defs.plans.assets import policy_simulation, replenishment_plan
@@ -43,10 +46,11 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         assets=assets,
         jobs=[daily_refresh_job],
         schedules=[build_schedule(settings, keys)],
-        sensors=[build_inbox_sensor(keys), run_failure_alert_sensor],
+        sensors=[build_inbox_sensor(keys), run_failure_alert_sensor, partial_run_sensor, dead_run_sensor],
         resources={"stockflow": StockflowResource.from_settings(settings), "dbt": dbt_resource()},
-        # One process: DuckDB has one writer per file, and re-importing per step costs ~6 s each.
-        executor=dg.in_process_executor,
+        # One process (DuckDB has one writer per file, and re-importing per step costs ~6 s each), under
+        # the run lock `stockflow run` takes too: every way a run starts is serialised.
+        executor=one_run_at_a_time_executor,
     )
 
 

@@ -16,6 +16,7 @@ from pipelines.ingest.inbox import InboxEntry, new_inbox_files
 from pipelines.ingest.load import list_inbox
 from pipelines.operations.alerts import Alert, raise_alert
 from pipelines.operations.freshness import REFRESH_GRACE, shift_cron
+from pipelines.operations.liveness import DIED_TAG
 from pipelines.operations.settings import Settings
 from pipelines.plans.planning import write_plan_status
 
@@ -155,6 +156,8 @@ def build_inbox_sensor(asset_keys: Sequence[dg.AssetKey]) -> dg.SensorDefinition
 )
 def run_failure_alert_sensor(context: dg.RunFailureSensorContext, stockflow: StockflowResource):
     settings = stockflow.settings
+    if context.dagster_run.tags.get(DIED_TAG):  # marked failed by the dead-run sweep, which alerted already
+        return
     error = context.failure_event.message or "the run failed"
     alert = Alert(
         job_name=context.dagster_run.job_name,
@@ -171,3 +174,31 @@ def run_failure_alert_sensor(context: dg.RunFailureSensorContext, stockflow: Sto
         alert.reason,
         context.dagster_run.run_id[:8] + " (" + context.dagster_run.job_name + ")",
     )
+
+
+@dg.run_status_sensor(
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    name="partial_run_sensor",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    monitor_all_code_locations=False,
+    description="After a run whose warehouse build failed in part: an alert naming the failed model, the "
+    "extracts it reads and what was not refreshed; when the plan depends on it, exports/plans/STATUS.md says so.",
+)
+def partial_run_sensor(context: dg.RunStatusSensorContext, stockflow: StockflowResource):
+    from pipelines.operations.runner import finish_partial_run
+
+    finish_partial_run(context.instance, context.dagster_run.run_id, stockflow.settings, source="dagster")
+
+
+@dg.sensor(
+    name="dead_run_sensor",
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Marks as failed, and alerts on, runs whose process died without recording an end (kill -9, "
+    "out of memory, a restart): without it they stay STARTED and hold the one-run queue.",
+)
+def dead_run_sensor(context: dg.SensorEvaluationContext, stockflow: StockflowResource):
+    from pipelines.operations.runner import mark_dead_runs
+
+    died = mark_dead_runs(context.instance, stockflow.settings, source="dagster")
+    return dg.SkipReason(f"marked failed: {', '.join(d[:8] for d in died)}" if died else "no dead runs")

@@ -25,6 +25,7 @@ from pipelines.forecast.forecasting import (
     save_backtest,
     save_forecasts,
 )
+from pipelines.operations import failpoints
 from pipelines.operations.settings import Settings
 from pipelines.warehouse.connection import Connect
 
@@ -164,6 +165,7 @@ def run_forecasts(settings: Settings, connect: Connect, inputs: ForecastInputs, 
     seconds = time.perf_counter() - started
     with connect() as conn:
         rows = save_forecasts(conn, forecasts, run_id, demand.origin)
+    failpoints.kill_at("forecast")  # fault injection: forecasts stored, the step not yet done
     series = demand.history[["sku", "warehouse_id"]].drop_duplicates()
     per_series = forecasts.groupby(["sku", "warehouse_id"]).size()
     complete = len(per_series) == len(series) and bool((per_series == horizon).all())

@@ -28,6 +28,7 @@ from pipelines.ingest.extracts.report import write_report
 from pipelines.ingest.extracts.schema import KINDS, DateWindow, ExtractKind
 from pipelines.ingest.extracts.validate import FileValidation, _file_error, validate_file
 from pipelines.ingest.files import free_destination, move_file, place_in_archive
+from pipelines.operations import failpoints
 from pipelines.operations.settings import Settings
 from pipelines.warehouse import connection as wh
 
@@ -243,6 +244,7 @@ def ingest_file(
         load_id, superseded, entry, placed = _load(
             conn, settings, path, fast, validation, kind, entry, archive_dir, sha
         )
+    failpoints.kill_at("ingest")  # fault injection: loaded and committed, the file not yet archived
     if placed is not None:  # committed: the archived link is the file now
         path.unlink()
         target = placed

@@ -16,6 +16,9 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 FORMATS = ("json", "wecom", "dingtalk")
+# what happened to the run: failed (a step failed), partial (the warehouse build failed in part, the rest
+# was built), died (its process ended without recording an end: killed, out of memory, machine restart)
+KINDS = {"failed": "failed", "partial": "failed in part", "died": "died"}
 
 
 @dataclass(frozen=True)
@@ -25,9 +28,10 @@ class Alert:
     reason: str
     source: str  # "dagster" (daemon, UI) or "cli"
     at: str = ""
+    kind: str = "failed"  # a key of KINDS
 
     def headline(self) -> str:
-        return f"Stockflow run failed: {self.job_name} ({self.run_id[:8]})"
+        return f"Stockflow run {KINDS[self.kind]}: {self.job_name} ({self.run_id[:8]})"
 
 
 def resolve_format(webhook: str, fmt: str = "auto") -> str:
@@ -49,11 +53,11 @@ def payload(alert: Alert, fmt: str) -> dict:
         return {"msgtype": "markdown", "markdown": {"content": text}}
     if fmt == "dingtalk":
         return {"msgtype": "markdown", "markdown": {"title": alert.headline(), "text": text}}
-    return {"event": "stockflow.run_failed", **asdict(alert)}
+    return {"event": f"stockflow.run_{alert.kind}", **asdict(alert)}
 
 
 def log_line(alert: Alert) -> str:
-    return f"{alert.at}\tRUN_FAILED\t{alert.job_name}\t{alert.run_id}\t{alert.source}\t{alert.reason}"
+    return f"{alert.at}\tRUN_{alert.kind.upper()}\t{alert.job_name}\t{alert.run_id}\t{alert.source}\t{alert.reason}"
 
 
 def raise_alert(

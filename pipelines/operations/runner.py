@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipelines.operations import liveness
 from pipelines.operations.alerts import Alert, raise_alert
 from pipelines.operations.settings import Settings
 from pipelines.plans.planning import write_plan_status
@@ -95,6 +96,7 @@ class RunOutcome:
     success: bool
     run_id: str
     reason: str = ""
+    partial: str = ""  # when the warehouse build failed in part: what failed and what was not rebuilt
     backtest: str = ""  # whether the forecast backtest ran, and why
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC).replace(tzinfo=None))
     seconds: float = 0.0
@@ -153,8 +155,9 @@ def run_refresh(
     job = defs.resolve_job_def("daily_refresh_job")
     started = datetime.now(UTC).replace(tzinfo=None)
     t0 = time.perf_counter()
-    tags = {"stockflow/trigger": "cli"}
+    tags = {"stockflow/trigger": "cli", **liveness.identity_tags()}
     with run_lock(settings), DagsterInstance.get() as instance:
+        mark_dead_runs(instance, settings, source="cli")
         if asset_selection is None:
             graph = defs.resolve_asset_graph()
             keys = [k for k in graph.get_all_asset_keys() if graph.get(k).is_materializable]
@@ -171,9 +174,11 @@ def run_refresh(
             run_config=run_config(log_level, full_refresh),
             asset_selection=asset_selection,
         )
+        partial = finish_partial_run(instance, result.run_id, settings) if result.success else ""
     outcome = RunOutcome(
         result.success,
         result.run_id,
+        partial=partial,
         backtest=tags.get("stockflow/backtest", ""),
         started_at=started,
         seconds=time.perf_counter() - t0,
@@ -192,6 +197,76 @@ def run_refresh(
             settings.exports / "plans", False, outcome.reason, datetime.now(UTC).isoformat(timespec="minutes")
         )
     return outcome
+
+
+PLAN_KEY = ("plans", "replenishment_plan")
+
+
+def finish_partial_run(instance, run_id: str, settings: Settings, source: str = "cli") -> str:
+    """After a run that succeeded: when its warehouse build failed in part (the run's PARTIAL_TAG), add the
+    steps Dagster skipped because they depend on what failed (the plan, the BI copy, the dashboard), alert,
+    and when the plan was not rebuilt tell the planners (exports/plans/STATUS.md). Returns the full text
+    ('' for a complete run). Called by `stockflow run` and by the daemon's partial-run sensor."""
+    from dagster import AssetKey
+    from dagster._core.execution.stats import StepEventStatus
+
+    run = instance.get_run_by_id(run_id)
+    partial = run.tags.get(liveness.PARTIAL_TAG, "") if run else ""
+    if not partial or run.tags.get(liveness.PARTIAL_DONE_TAG):  # complete, or finished already
+        return partial
+    skipped = [
+        s.step_key.replace("__", "/")
+        for s in instance.get_run_step_stats(run_id)
+        if s.status == StepEventStatus.SKIPPED
+    ]
+    if skipped:
+        partial += (
+            f"\nnot refreshed, they depend on it and keep their last good version: {', '.join(skipped)}"
+        )
+    instance.add_run_tags(run_id, {liveness.PARTIAL_TAG: partial[:4000], liveness.PARTIAL_DONE_TAG: "1"})
+    raise_alert(
+        Alert(run.job_name, run_id, partial, source=source, kind="partial"),
+        settings.alert_log,
+        settings.alert_webhook,
+        settings.alert_format,
+    )
+    plans = instance.fetch_materializations(AssetKey(list(PLAN_KEY)), limit=1).records
+    if not plans or plans[0].run_id != run_id:
+        write_plan_status(
+            settings.exports / "plans",
+            False,
+            "the warehouse build failed in part and the plan depends on it: " + partial.splitlines()[0],
+            run_id[:8],
+        )
+    return partial
+
+
+def mark_dead_runs(instance, settings: Settings, source: str) -> list[str]:
+    """Mark as failed every started run whose process on this host is gone (killed, out of memory, a
+    restart), alert once for each, and tell the planners the plan was not updated. Returns their run ids.
+    Called before each `stockflow run` and by the daemon's dead-run sensor."""
+    from dagster import DagsterRunStatus, RunsFilter
+
+    statuses = [DagsterRunStatus.STARTED, DagsterRunStatus.STARTING, DagsterRunStatus.CANCELING]
+    died = []
+    for run in instance.get_runs(filters=RunsFilter(statuses=statuses)):
+        if liveness.is_alive(run.tags) is not False:
+            continue
+        reason = (
+            f"the run's process (pid {run.tags[liveness.PID_TAG]}) ended without recording an end (killed, out "
+            "of memory or a restart); marked failed. Its writes are replaced by the next run."
+        )
+        instance.add_run_tags(run.run_id, {liveness.DIED_TAG: "1"})
+        instance.report_run_failed(run, message=reason)
+        raise_alert(
+            Alert(run.job_name, run.run_id, reason, source=source, kind="died"),
+            settings.alert_log,
+            settings.alert_webhook,
+            settings.alert_format,
+        )
+        write_plan_status(settings.exports / "plans", False, reason, run.run_id[:8])
+        died.append(run.run_id)
+    return died
 
 
 @dataclass
@@ -228,7 +303,10 @@ def format_summary(settings: Settings, summary: Summary, outcome: RunOutcome | N
     lines = []
     if outcome:
         state = "succeeded" if outcome.success else f"FAILED: {outcome.reason}"
+        if outcome.partial:
+            state = "finished IN PART (the warehouse build failed in part; what does not depend on it was refreshed)"
         lines.append(f"Run {outcome.run_id[:8]} {state} in {outcome.seconds:.0f} s.")
+        lines += [f"  {line}" for line in outcome.partial.splitlines()]
         if outcome.backtest:
             lines.append(f"Forecast backtest {outcome.backtest}.")
     by_status: dict[str, list] = {}

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from pipelines.operations import failpoints
+
 if TYPE_CHECKING:  # the planning code is imported only where a plan is made
     from models_ml.replenishment import ReplenishmentConfig
 
@@ -94,6 +96,7 @@ class Settings:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
+        failpoints.validate(env)  # a typo in the fault-injection setting must not pass silently
         home = _path(env, "STOCKFLOW_HOME", Path("data"))
         header_map = env.get("STOCKFLOW_HEADER_MAP")
         default_header_map = home / "header_map.yml"
@@ -324,6 +327,13 @@ SETTINGS_DOC: list[tuple[str, str, str]] = [
         "1830",
         "How far after today an extract's dates may reach (expected deliveries, planned promotions); a row "
         "dated later (9999-12-31, a placeholder) is rejected like an early one.",
+    ),
+    (
+        "STOCKFLOW_FAILPOINT",
+        "(empty)",
+        "Fault injection, for tests only: `kill:<stage>` (ingest, dbt, forecast, plan, publish, dashboard) kills "
+        "the run with SIGKILL at that stage, `dbt_fail:<model>` makes that dbt model fail; comma-separated. "
+        "Leave empty. See pipelines/operations/failpoints.py.",
     ),
 ]
 

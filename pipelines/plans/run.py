@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from pipelines.operations import failpoints
 from pipelines.operations.settings import Settings
 from pipelines.plans.planning import (
     plan_exceptions,
@@ -93,6 +94,7 @@ def run_replenishment_plan(settings: Settings, connect: Connect, run_id: str) ->
     seconds = time.perf_counter() - started
     plan_date = datetime.now(ZoneInfo(settings.timezone)).date().isoformat()
     _store_plan(connect, plan, exceptions, plan_date, run_id)
+    failpoints.kill_at("plan")  # fault injection: the plan stored, its files not yet written
     files = write_plan_files(
         plan, exceptions, settings.exports / "plans" / plan_date, plan_date, settings.export_lang
     )

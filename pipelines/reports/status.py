@@ -18,7 +18,11 @@ def _last_run(settings: Settings) -> dict | None:
         return None
     import dagster as dg
 
+    from pipelines.operations.liveness import DIED_TAG, PARTIAL_TAG
+    from pipelines.operations.runner import mark_dead_runs
+
     with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        mark_dead_runs(instance, settings, source="status")  # a killed run must not show as STARTED
         records = instance.get_run_records(filters=dg.RunsFilter(job_name="daily_refresh_job"), limit=1)
         if not records:
             return None
@@ -29,6 +33,8 @@ def _last_run(settings: Settings) -> dict | None:
             "start": record.start_time,
             "end": record.end_time,
             "trigger": record.dagster_run.tags.get("stockflow/trigger", "ui/schedule/sensor"),
+            "partial": record.dagster_run.tags.get(PARTIAL_TAG, ""),
+            "died": bool(record.dagster_run.tags.get(DIED_TAG)),
         }
 
 
@@ -71,9 +77,11 @@ def status_text(settings: Settings) -> str:
         from datetime import datetime
 
         started = datetime.fromtimestamp(run["start"]).isoformat(timespec="seconds") if run["start"] else "?"
-        lines.append(
-            f"Last run {run['run_id'][:8]}: {run['status']}{took}, started {started} ({run['trigger']})."
-        )
+        state = "FAILURE (its process died without recording an end)" if run["died"] else run["status"]
+        if run["partial"]:
+            state += " IN PART"
+        lines.append(f"Last run {run['run_id'][:8]}: {state}{took}, started {started} ({run['trigger']}).")
+        lines += [f"  {line}" for line in run["partial"].splitlines()]
     outcomes = _file_outcomes(settings, run["start"] if run else None)
     if isinstance(outcomes, str):
         lines.append(outcomes)

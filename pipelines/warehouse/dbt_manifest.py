@@ -17,9 +17,13 @@ MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 _WATCHED = ("models", "macros", "tests", "seeds", "dbt_project.yml", "profiles.yml")
 
 
-def dbt_executable() -> str:
-    """dbt next to this interpreter (works with a venv that is not activated), else dbt on PATH."""
-    candidate = Path(sys.executable).parent / "dbt"
+def dbt_executable(guarded: bool = False) -> str:
+    """dbt next to this interpreter (works with a venv that is not activated), else dbt on PATH. With
+    `guarded`, `stockflow-dbt` (dbt ended by the kernel when its parent dies: `dbt_guarded`) when installed."""
+    folder = Path(sys.executable).parent
+    if guarded and (folder / "stockflow-dbt").exists():
+        return str(folder / "stockflow-dbt")
+    candidate = folder / "dbt"
     return str(candidate) if candidate.exists() else "dbt"
 
 

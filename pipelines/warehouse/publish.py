@@ -16,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.operations import failpoints
+
 PUBLISHED_SCHEMAS = ("marts",)
 DB_NAME = "stockflow.duckdb"
 
@@ -67,5 +69,6 @@ def publish_marts(
         final = parquet_dir / f"{table}.parquet"
         tmp = parquet_dir / f".{table}.parquet.tmp"
         conn.execute(f"copy {schema}.\"{table}\" to '{tmp}' (format parquet, compression zstd)")
+        failpoints.kill_at("publish")  # fault injection: the database swapped, the Parquet files half done
         os.replace(tmp, final)
     return PublishResult(database, parquet_dir, counts, time.perf_counter() - started)

@@ -138,3 +138,19 @@ def test_run_failure_sensor_alerts(settings, webhook):
     assert len(received) == 1 and received[0]["msgtype"] == "markdown"
     assert "failing_job" in received[0]["markdown"]["title"]
     assert "failing_job" in (settings.home / "alerts.log").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("kind", "headline", "event", "field"),
+    [
+        ("partial", "Stockflow run failed in part", "stockflow.run_partial", "RUN_PARTIAL"),
+        ("died", "Stockflow run died", "stockflow.run_died", "RUN_DIED"),
+    ],
+)
+def test_partial_and_dead_runs_say_what_happened(tmp_path, kind, headline, event, field):
+    alert = Alert(**{**ALERT.__dict__, "kind": kind})
+    assert payload(alert, "dingtalk")["markdown"]["title"].startswith(headline)
+    assert payload(alert, "json")["event"] == event
+    log = tmp_path / "alerts.log"
+    raise_alert(alert, log, None)
+    assert log.read_text(encoding="utf-8").split("\t")[1] == field

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.operations import failpoints
 from pipelines.reports.dashboard.data import DashboardData, read_dashboard_data
 from pipelines.reports.dashboard.formatting import annualised_turnover, fmt_number, fmt_percent
 from pipelines.reports.dashboard.kpis import Tile, kpi_tiles
@@ -62,6 +63,7 @@ def write_dashboard(
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_text(rendered.html, encoding="utf-8")
+    failpoints.kill_at("dashboard")  # fault injection: the new page written under its temporary name
     os.replace(tmp, path)
     return DashboardResult(path, path.stat().st_size, rendered.charts, rendered.no_data, data.data_date)
 

@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from pipelines.ingest import fastpath
-from pipelines.ingest.extracts.mapping import HeaderMap, KindDetection, detect_kind
-from pipelines.ingest.extracts.readers import ExtractReadError, read_extract, read_head
+from pipelines.ingest.classify import classify, sha256_of
+from pipelines.ingest.extracts.mapping import HeaderMap, KindDetection
 from pipelines.ingest.extracts.report import write_report
 from pipelines.ingest.extracts.schema import KINDS, DateWindow, ExtractKind
 from pipelines.ingest.extracts.validate import FileValidation, _file_error, validate_file
@@ -69,71 +69,6 @@ def quarantine_links(conn: duckdb.DuckDBPyConnection, settings: Settings) -> lis
         sha = hashlib.sha256(f"symlink:{os.readlink(link)}".encode()).hexdigest()
         outcomes.append(_quarantine(conn, settings, link, validation, sha, "rejected"))
     return outcomes
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-_classification_cache: dict[tuple[str, int, int], KindDetection] = {}
-
-
-def classify(path: Path, header_map: HeaderMap) -> KindDetection:
-    """What kind of extract a file is: from its name, else from its sheet names and headers.
-
-    Header-based detection reads the file, so results are cached by (path, size, mtime) for the
-    other ingest steps of the same process.
-    """
-    stat = path.stat()
-    cache_key = (str(path), stat.st_size, stat.st_mtime_ns)
-    if cache_key in _classification_cache:
-        return _classification_cache[cache_key]
-    detection = detect_kind(path.name, [], header_map)
-    decided = detection.kind is not None
-    if not decided and fastpath.wants_fast_path(path):  # large files: the head tells, when it can
-        by_head = _classify_by_head(path, header_map)
-        if by_head.reason:
-            detection, decided = by_head, True
-    if not decided:
-        try:
-            sheets = read_extract(path, header_hints=header_map.all_labels)
-        except ExtractReadError as exc:
-            detection = KindDetection(None, "none", f"unreadable: {exc}", {})
-        else:
-            detection = KindDetection(None, "none", "no table found in the file", {})
-            for sheet in sheets:
-                detection = detect_kind(
-                    path.name, list(sheet.frame.columns), header_map, sheet_name=sheet.sheet
-                )
-                if detection.kind is not None:
-                    break
-    _classification_cache[cache_key] = detection
-    return detection
-
-
-def _classify_by_head(path: Path, header_map: HeaderMap) -> KindDetection:
-    """Header-based detection of a large file from its head (or Parquet schema), not the whole file.
-
-    Returns a detection with an empty reason when the head does not tell (read the whole file)."""
-    if path.suffix.lower() == ".parquet":
-        try:
-            import pyarrow.parquet as pq
-
-            headers = [str(n) for n in pq.read_schema(path).names]
-        except Exception as exc:  # corrupt or not Parquet
-            return KindDetection(
-                None, "none", f"unreadable: {path.name}: cannot read the Parquet file ({exc})", {}
-            )
-    else:
-        head = read_head(path, header_map.all_labels)
-        if head is None:
-            return KindDetection(None, "none", "", {})
-        headers = [label for label, named in zip(head.labels, head.named, strict=True) if named]
-    return detect_kind(path.name, headers, header_map)
 
 
 @dataclass
@@ -221,6 +156,12 @@ def ingest_file(
     sha = sha256_of(path)
     archive_dir = settings.archive / _today(settings)
     if wh.is_loaded(conn, sha):
+        unfinished = _load_never_archived(conn, sha)
+        if unfinished is not None:  # a run died after loading this file and before archiving it: finish
+            target = move_file(path, free_destination(archive_dir, path.name, sha))
+            wh.set_moved_to(conn, unfinished, str(target))
+            message = "loaded by an earlier run that stopped before archiving it; archived now"
+            return FileOutcome(path.name, detection.kind, "loaded", message=message, moved_to=target)
         return _archive_duplicate(conn, path, detection, sha, archive_dir)
     known = _known_masters(conn)
     with fastpath.FastSession() as session:
@@ -260,6 +201,16 @@ def ingest_file(
         message=entry.message,
         moved_to=target,
     )
+
+
+def _load_never_archived(conn: duckdb.DuckDBPyConnection, sha: str) -> int | None:
+    """The load id of this file's load whose archiving never happened (the run died in between), or None."""
+    row = conn.execute(
+        f"select load_id, moved_to from {wh.FILES_TABLE} where sha256 = ? and status = 'loaded' "
+        "order by load_id desc limit 1",
+        [sha],
+    ).fetchall()
+    return int(row[0][0]) if row and row[0][1] is None else None
 
 
 def _archive_duplicate(

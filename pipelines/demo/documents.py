@@ -277,8 +277,10 @@ def movements_table(co: Company) -> pa.Table:
     )
 
 
-def snapshots_table(co: Company, rng: np.random.Generator) -> pa.Table:
-    """Opening, month-end and final on-hand, with the deliberate month-end count differences."""
+def snapshots_table(co: Company, rng: np.random.Generator, opening: bool = True) -> pa.Table:
+    """Opening (unless ``opening`` is False: the Chinese rendering writes it as U8's 期初结存 sheet,
+    ``opening_balances_table``), month-end and final on-hand, with the deliberate month-end count
+    differences (drawn over every row either way, so both renderings plant the same ones)."""
     cat, n_wh = co.cat, co.n_wh
     snap = co.sim.snapshots
     qty = snap["qty"].copy()
@@ -287,7 +289,7 @@ def snapshots_table(co: Company, rng: np.random.Generator) -> pa.Table:
     delta = rng.integers(1, 4, len(qty)) * np.where(rng.random(len(qty)) < 0.6, -1, 1)
     qty[hit] = np.maximum(qty[hit] + delta[hit], 0)
     unit_cost = np.round(snap["unit_cost"], 4)
-    return pa.table(
+    table = pa.table(
         {
             "snapshot_date": dates(cat, snap["day"]),
             "sku": text(cat.skus.ids, snap["series"] // n_wh),
@@ -296,5 +298,32 @@ def snapshots_table(co: Company, rng: np.random.Generator) -> pa.Table:
             "unit_cost": unit_cost,
             "stock_value": np.round(qty * unit_cost, 2),
             "currency": pa.array([BASE_CURRENCY] * len(qty), pa.string()),
+        }
+    )
+    return table if opening else table.filter(pa.array(snap["day"] >= 0))
+
+
+def opening_balances_table(co: Company) -> pa.Table:
+    """U8's 期初结存 sheet: the stock at the start of the history's first day, dated that day (期初 of day D
+    is the closing stock of D-1, the simulation's opening snapshot), by warehouse then item, with their
+    names, spec and unit, the opening snapshot's cost and value."""
+    cat, n_wh, snap = co.cat, co.n_wh, co.sim.snapshots
+    first = np.flatnonzero(snap["day"] < 0)
+    sku, wh = snap["series"][first] // n_wh, snap["series"][first] % n_wh
+    order = first[np.lexsort((sku, wh))]
+    sku, wh, qty = snap["series"][order] // n_wh, snap["series"][order] % n_wh, snap["qty"][order]
+    unit_cost = np.round(snap["unit_cost"][order], 4)
+    return pa.table(
+        {
+            "snapshot_date": dates(cat, np.zeros(len(order), dtype=np.int64)),
+            "warehouse_id": text(cat.warehouses.ids, wh),
+            "warehouse_name": text(cat.warehouses.names, wh),
+            "sku": text(cat.skus.ids, sku),
+            "sku_name": text(cat.skus.names, sku),
+            "spec": text(cat.skus.specs, sku),
+            "uom": text(cat.skus.uoms, sku),
+            "on_hand_qty": qty,
+            "unit_cost": unit_cost,
+            "stock_value": np.round(qty * unit_cost, 2),
         }
     )

@@ -17,7 +17,7 @@ Pipeline (one module per step, all plain numpy/pandas/pyarrow):
 4. ``masters``: the master data tables; ``documents``: numbered sales orders, POs, receipts,
    movement documents and snapshots.
 5. ``writers``: the files, in English (canonical columns) or Chinese (U8-style exports, laid out by
-   ``layouts``).
+   ``layouts``; the Chinese rendering gives the opening stock its own U8 期初结存 sheet).
 
 The stock ledger is exact: every snapshot equals the opening snapshot plus receipts plus movements
 minus shipments (by ship date), except for a deliberate ~1% of month-end snapshot rows that are off
@@ -42,7 +42,7 @@ from pipelines.demo import documents as docs
 from pipelines.demo import increments, masters
 from pipelines.demo.catalogue import Calendar, build_catalogue
 from pipelines.demo.demand import build_demand
-from pipelines.demo.layouts import LAYOUTS, extract_format
+from pipelines.demo.layouts import LAYOUTS, OPENING_BALANCES, extract_format
 from pipelines.demo.policy import plan_policy
 from pipelines.demo.simulate import STATUS_CANCELLED, STATUS_CLOSED, simulate
 from pipelines.demo.writers import write_extract
@@ -123,6 +123,7 @@ def _write_files(
     """Masters first, then transactions, so a watcher can load each file as it lands. With
     ``holdback_dir``, the last day's rows are written there (``increments.split_last_day``)."""
     purchases = functools.cache(lambda: docs.purchase_tables(co))  # POs and receipts are numbered together
+    zh = co.lang == "zh"
     builders: dict[str, Callable[[], Iterable[pa.Table]]] = {
         "warehouses": lambda: [masters.warehouses_table(co)],
         "suppliers": lambda: [masters.suppliers_table(co)],
@@ -132,9 +133,13 @@ def _write_files(
         "purchase_orders": lambda: [purchases()[0]],
         "receipts": lambda: [purchases()[1]],
         "sales_orders": lambda: docs.sales_order_batches(co, rng),
-        "stock_snapshots": lambda: [docs.snapshots_table(co, rng)],
+        "stock_snapshots": lambda: [docs.snapshots_table(co, rng, opening=not zh)],
         "stock_movements": lambda: [docs.movements_table(co)],
     }
+    layouts = dict(LAYOUTS)
+    if zh:  # the opening stock comes as U8's 期初结存 sheet, not as a row of the month-end snapshots
+        builders["opening_balances"] = lambda: [docs.opening_balances_table(co)]
+        layouts["opening_balances"] = OPENING_BALANCES
     files: list[Path] = []
     rows: dict[str, int] = {}
     cal = co.cat.cal
@@ -144,39 +149,38 @@ def _write_files(
         open_status = docs.LINE_STATUS[co.lang][0]
         closed = functools.cache(lambda: increments.received_keys(purchases()[1], last))
 
-    def file_format(kind: str) -> str:
-        return extract_format(LAYOUTS[kind], fmt)
-
-    for kind in tqdm(builders, desc="writing files", unit="file", disable=not progress):
+    for key in tqdm(builders, desc="writing files", unit="file", disable=not progress):
+        layout = layouts[key]
+        file_format = extract_format(layout, fmt)
         if holdback_dir is None:
             path, n = write_extract(
-                out_dir, LAYOUTS[kind], co.lang, builders[kind](), cal.start, cal.end, file_format(kind)
+                out_dir, layout, co.lang, builders[key](), cal.start, cal.end, file_format
             )
         else:
             held: list[pa.Table] = []
 
             def main_part(
-                tables: Iterable[pa.Table], kind: str = kind, held: list = held
+                tables: Iterable[pa.Table], key: str = key, held: list = held
             ) -> Iterable[pa.Table]:
                 for table in tables:
-                    keys = closed() if kind == "purchase_orders" else None
-                    before, day = increments.split_last_day(kind, table, last, open_status, keys)
+                    keys = closed() if key == "purchase_orders" else None
+                    before, day = increments.split_last_day(key, table, last, open_status, keys)
                     held.append(day)
                     yield before
 
             path, n = write_extract(
                 out_dir,
-                LAYOUTS[kind],
+                layout,
                 co.lang,
-                main_part(builders[kind]()),
+                main_part(builders[key]()),
                 cal.start,
                 last - timedelta(days=1),
-                file_format(kind),
+                file_format,
             )
-            if kind in increments.DATE_COLUMNS:
-                write_extract(holdback_dir, LAYOUTS[kind], co.lang, held, last, last, file_format(kind))
+            if key in increments.DATE_COLUMNS:  # the opening balances are never the last day's
+                write_extract(holdback_dir, layout, co.lang, held, last, last, file_format)
         files.append(path)
-        rows[kind] = n
+        rows[layout.kind] = rows.get(layout.kind, 0) + n  # the data rows of each kind, over its files
     return files, rows
 
 

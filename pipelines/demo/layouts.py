@@ -1,6 +1,7 @@
 """The export layout of each extract kind: its file name in either language, and for the Chinese
 (U8-style) exports the file's title, the Chinese header of every canonical column in file order, the
-columns summed on the ``合计`` row and the filter row's labels.
+columns summed on the ``合计`` row and the filter row's labels. The Chinese rendering has one more file,
+``OPENING_BALANCES``: U8's 期初结存 sheet of the opening stock.
 
 The canonical column names are those of ``pipelines.ingest.extracts.schema``; ``writers`` writes the
 files from these layouts.
@@ -23,6 +24,7 @@ class Layout:
     sums: tuple[str, ...] = ()  # canonical columns summed on the 合计 row
     period: str | None = "日期"  # label of the date range in the filter row (None: a master list)
     scope: str = "仓库: 全部"  # the other filter shown in the filter row
+    opening: bool = False  # balances at the start of the first day (期初), not at the end of a day
 
 
 def _h(*pairs: str) -> dict[str, str]:
@@ -307,6 +309,42 @@ LAYOUTS: dict[str, Layout] = {
         ),
     )
 }
+
+
+# U8's 期初结存 sheet (收发存汇总表's opening columns, as exported for a period's first day): the stock at the
+# start of the history's first day, with the warehouse's and the item's names. Chinese rendering only; ingest
+# maps 期初数量 / 期初金额 to a stock snapshot dated the day before (the opening of D is the close of D-1).
+OPENING_BALANCES = Layout(
+    "stock_snapshots",
+    "xlsx",
+    "期初结存.xlsx",
+    "收发存汇总表(期初结存)",
+    _h(
+        "snapshot_date",
+        "日期",
+        "warehouse_id",
+        "仓库编码",
+        "warehouse_name",
+        "仓库",
+        "sku",
+        "存货编码",
+        "sku_name",
+        "存货名称",
+        "spec",
+        "规格型号",
+        "uom",
+        "计量单位",
+        "on_hand_qty",
+        "期初数量",
+        "unit_cost",
+        "单价",
+        "stock_value",
+        "期初金额",
+    ),
+    sums=("on_hand_qty", "stock_value"),
+    period="期初日期",
+    opening=True,
+)
 
 
 def file_name(layout: Layout, lang: str, end: date, fmt: str | None = None) -> str:

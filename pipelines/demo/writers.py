@@ -20,7 +20,7 @@ import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import pyarrow as pa
@@ -90,8 +90,9 @@ def write_extract(
 def _banner(layout: Layout, start: date, end: date) -> tuple[str, str]:
     if layout.period is None:
         return layout.zh_title, f"查询日期: {end:%Y-%m-%d}  {layout.scope}"
-    first = start - timedelta(days=1) if layout.kind == "stock_snapshots" else start
-    return layout.zh_title, f"{layout.period}: {first:%Y-%m-%d} 至 {end:%Y-%m-%d}  {layout.scope}"
+    if layout.opening:  # the balances at the start of the period's first day
+        return layout.zh_title, f"{layout.period}: {start:%Y-%m-%d}  {layout.scope}"
+    return layout.zh_title, f"{layout.period}: {start:%Y-%m-%d} 至 {end:%Y-%m-%d}  {layout.scope}"
 
 
 def _headers(layout: Layout, lang: str, columns: list[str]) -> list[str]:

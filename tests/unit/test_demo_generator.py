@@ -107,6 +107,19 @@ ZH_HEADERS = {
     ],
     "促销活动.xlsx": ["活动编号", "存货编码", "仓库编码", "开始日期", "结束日期", "折扣(%)", "活动类型"],
     "汇率表.xlsx": ["日期", "币种", "汇率", "本位币"],
+    # U8's 期初结存 sheet: the opening stock, in the Chinese rendering only (issue 16, item 2)
+    "期初结存.xlsx": [
+        "日期",
+        "仓库编码",
+        "仓库",
+        "存货编码",
+        "存货名称",
+        "规格型号",
+        "计量单位",
+        "期初数量",
+        "单价",
+        "期初金额",
+    ],
 }
 ZH_SUMS = {
     "销售订单执行明细.csv": ["数量", "累计出库数量"],
@@ -465,3 +478,74 @@ def test_fx_rates_are_daily_walks_around_the_usual_levels(en: dict[str, pd.DataF
     assert 6.6 < usd.mean() < 7.6 and 7.2 < eur.mean() < 8.4
     assert usd.index.min() <= pd.Timestamp(SMALL.end_date) - pd.Timedelta(days=SMALL.days - 1)
     assert usd.diff().abs().max() < 0.2 and usd.nunique() > 50
+
+
+# ------------------------------------------------------------------------------- the opening balances
+
+
+def _opening_sheet(out: Path) -> pd.DataFrame:
+    return pd.read_excel(out / "期初结存.xlsx", header=2, dtype={"存货编码": str}).iloc[:-1]  # no 合计 row
+
+
+def test_chinese_opening_balances_are_the_stock_at_the_start_of_the_first_day(
+    zh_run: tuple[Path, DemoSummary], en: dict[str, pd.DataFrame]
+) -> None:
+    """期初 of the first day D is the stock at the end of D-1: the English rendering's opening snapshot
+    (dated D-1), here dated D, by warehouse then item; the month-end file no longer repeats it."""
+    out, summary = zh_run
+    sheet = _opening_sheet(out)
+    snaps = en["stock_snapshots"]
+    opening = snaps[snaps["snapshot_date"] == pd.Timestamp(summary.start_date - timedelta(days=1))]
+    assert len(sheet) == len(opening) > 0
+    assert (pd.to_datetime(sheet["日期"]) == pd.Timestamp(summary.start_date)).all()
+    assert list(sheet["仓库编码"]) == sorted(sheet["仓库编码"])  # by warehouse, then item
+    got = sheet.set_index(["存货编码", "仓库编码"])[["期初数量", "单价", "期初金额"]]
+    want = opening.set_index(["sku", "warehouse_id"])[["on_hand_qty", "unit_cost", "stock_value"]]
+    assert np.allclose(got.loc[want.index].to_numpy(dtype=float), want.to_numpy(dtype=float))
+    items = pd.read_excel(out / "存货档案.xlsx", header=2, dtype={"存货编码": str}).set_index("存货编码")
+    assert (sheet["存货名称"].to_numpy() == items.loc[sheet["存货编码"], "存货名称"].to_numpy()).all()
+    assert (sheet["计量单位"].to_numpy() == items.loc[sheet["存货编码"], "主计量单位"].to_numpy()).all()
+    _, month_end, _ = _read_zh_csv(out / "现存量月末快照.csv")
+    assert month_end["结存日期"].min() > summary.start_date.isoformat()
+    assert summary.rows["stock_snapshots"] == len(month_end) + len(sheet) == len(snaps)
+
+
+def test_ingesting_the_chinese_opening_balances_gives_the_opening_snapshots(
+    zh_run: tuple[Path, DemoSummary], en: dict[str, pd.DataFrame], settings
+) -> None:
+    """Ingest maps 期初数量 / 单价 / 期初金额 to snapshots dated the day before: with the month-end file, the
+    Chinese company's snapshots are the English one's, so its roll-forward starts where the ledger does."""
+    import shutil
+
+    from pipelines.ingest.extracts.mapping import load_header_map
+    from pipelines.ingest.load import ingest_kind
+    from pipelines.warehouse import connection as wh
+
+    out, summary = zh_run
+    for name in ("仓库档案.xlsx", "存货档案.xlsx", "期初结存.xlsx", "现存量月末快照.csv"):
+        shutil.copy(out / name, settings.inbox / name)
+    with wh.connect(settings.warehouse_path) as conn:
+        results = [
+            ingest_kind(conn, settings, k, load_header_map())
+            for k in ("warehouses", "items", "stock_snapshots")
+        ]
+        loaded = conn.execute(
+            "select snapshot_date, sku, warehouse_id, on_hand_qty, unit_cost, stock_value, _source_file "
+            "from raw.stock_snapshots order by snapshot_date, sku, warehouse_id"
+        ).df()
+    assert all(o.status == "loaded" for r in results for o in r.outcomes), results
+    sheet = loaded[loaded["_source_file"] == "期初结存.xlsx"]
+    assert len(sheet) == len(_opening_sheet(out))
+    assert set(sheet["snapshot_date"]) == {pd.Timestamp(summary.start_date - timedelta(days=1))}
+    first = _opening_sheet(out).iloc[0]
+    row = sheet[(sheet["sku"] == first["存货编码"]) & (sheet["warehouse_id"] == first["仓库编码"])].iloc[0]
+    assert (row["on_hand_qty"], row["unit_cost"], row["stock_value"]) == (
+        first["期初数量"],
+        first["单价"],
+        first["期初金额"],
+    )
+    columns = ["snapshot_date", "sku", "warehouse_id", "on_hand_qty", "stock_value"]
+    english = en["stock_snapshots"].sort_values(columns[:3]).reset_index(drop=True)[columns]
+    pd.testing.assert_frame_equal(
+        loaded[columns].reset_index(drop=True), english, check_dtype=False, check_datetimelike_compat=True
+    )

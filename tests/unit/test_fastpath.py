@@ -377,3 +377,66 @@ def test_demo_company_loads_identically_on_both_paths(settings, tmp_path, lang, 
     for kind in LOAD_ORDER:
         pd.testing.assert_frame_equal(tables["pandas"][kind], tables["fast"][kind], obj=kind)
         assert len(tables["fast"][kind]), kind
+
+
+MOVE_HEADER = ["单据号", "单据日期", "仓库编码", "存货编码", "业务类型", "数量", "备注"]
+
+
+def test_signed_movements_load_alike_and_their_sign_and_size_errors_match_on_both_paths(both, monkeypatch):
+    """Issue 16, item 1: stock movements are signed by their effect on stock. Signed adjustments (盘亏 -5,
+    盘盈 +3, 调整 either way, a zero, thousands separators) load the same on both paths; a quantity against
+    its type's direction (其他入库 -5, 报损 +4, 盘亏 +5, 盘盈 -1) and one beyond 10^15 (two of 1.7e308
+    overflowed the dbt build's sums) are errors naming file, row and column, the same on both paths."""
+    good = [
+        ["PD1", "2025-01-04", "W01", "A1", "盘亏", "-5", "count loss"],
+        ["PD1", "2025-01-04", "W01", "B2", "盘盈", "+3", "count gain"],
+        ["PD2", "2025-01-05", "W01", "A1", "盘点调整", "-1,234.5", ""],
+        ["PD2", "2025-01-05", "W01", "B2", "adjustment", "(2)", ""],
+        ["PD3", "2025-01-06", "W01", "A1", "盘亏", "0", "nothing found missing"],
+        ["PD3", "2025-01-06", "W01", "B2", "报损", "-1", "damaged"],
+    ]
+    slow, fast, _, fast_msg = _through_both(
+        both, monkeypatch, "盘点调整.csv", lambda p: write_csv(p, MOVE_HEADER, good), "stock_movements"
+    )
+    assert "fast path" in fast_msg
+    pd.testing.assert_frame_equal(slow, fast)
+    assert list(fast["qty"]) == [-5.0, 3.0, -1234.5, -2.0, 0.0, -1.0]
+    assert list(fast["movement_type"]) == ["adjustment"] * 5 + ["scrap"]
+
+    bad = [
+        ["QT1", "2025-01-04", "W01", "A1", "其他入库", "-5", ""],  # row 2: an in type taking stock out
+        ["QT1", "2025-01-04", "W01", "B2", "报损", "4", ""],  # row 3: scrap putting stock in
+        ["QT2", "2025-01-05", "W01", "A1", "盘亏", "5", ""],  # row 4: an unsigned count loss
+        ["QT2", "2025-01-05", "W01", "B2", "盘盈", "-1", ""],  # row 5: a count gain taking stock out
+        ["QT3", "2025-01-06", "W01", "A1", "盘点调整", "1.7e308", ""],  # row 6: too large
+        ["QT3", "2025-01-06", "W01", "B2", "盘点调整", "-3", ""],  # row 7: fine
+        ["QT4", "2025-01-06", "W01", "A1", "调拨出库", "-2", ""],  # row 8: fine
+    ]
+    reports = []
+    for home, threshold in zip(both, (1 << 40, 0), strict=True):
+        write_csv(home.inbox / "其他出入库_bad.csv", MOVE_HEADER, bad)
+        monkeypatch.setattr(fastpath, "FAST_PATH_MIN_BYTES", threshold)
+        (result,) = _ingest(home, "stock_movements")
+        assert [o.status for o in result.outcomes] == ["rejected"], result.outcomes
+        reports.append(_errors(home, "其他出入库_bad.csv"))
+    slow_errors, fast_errors = reports
+    found = {(int(r.row), r.column, r.file_column, r.value) for r in fast_errors.itertuples()}
+    assert found == {
+        (2, "qty", "数量", "-5.0"),
+        (3, "qty", "数量", "4.0"),
+        (4, "qty", "数量", "5.0"),
+        (5, "qty", "数量", "-1.0"),
+        (6, "qty", "数量", "1.7e+308"),
+    }
+    reason = fast_errors.set_index("row")["reason"]
+    assert reason["2"].startswith("movement_type '其他入库' (other_in) only moves stock into the warehouse")
+    assert reason["4"].startswith(
+        "movement_type '盘亏' says stock went out of the warehouse: its quantity must be 0 or less"
+    )
+    assert reason["6"].startswith("too large")
+    assert set(fast_errors["file"]) == {"其他出入库_bad.csv"}
+    key = ["row", "column", "value", "reason", "file_column"]
+    pd.testing.assert_frame_equal(
+        slow_errors.sort_values(key).reset_index(drop=True),
+        fast_errors.sort_values(key).reset_index(drop=True),
+    )

@@ -406,6 +406,21 @@ def test_every_movement_type_value_alias_is_allowed(hm: HeaderMap) -> None:
     assert set(hm.values["stock_movements"]["movement_type"].values()) <= set(MOVEMENT_TYPES)
 
 
+def test_directions_name_the_way_of_adjustment_labels_and_extend_from_a_user_yaml(
+    tmp_path: Path, hm: HeaderMap
+) -> None:
+    """盘盈 and 盘亏 both map to adjustment, which goes either way; their labels still say which way."""
+    from pipelines.ingest.extracts.rules import expected_signs
+
+    kind = KINDS["stock_movements"]
+    labels = ["盘盈", "盘亏出库", "盘点调整", "其他出库", "Transfer In", "报溢"]
+    assert expected_signs(kind, labels, hm) == {"盘盈": 1, "盘亏出库": -1, "其他出库": -1, "Transfer In": 1}
+    extra = _write(tmp_path, "stock_movements:\n  values: {movement_type: {报溢: adjustment}}\n"
+                   "  directions: {movement_type: {报溢: in}}\n")  # fmt: skip
+    assert expected_signs(kind, labels, load_header_map(extra))["报溢"] == 1
+    assert expected_signs(KINDS["receipts"], labels, hm) == {}
+
+
 def test_map_values_leaves_free_text_columns_alone(hm: HeaderMap) -> None:
     values = pd.Series(["618", "双11"], index=[5, 6], dtype=object)
     mapped = map_values("promotions", "promo_type", values, hm)
@@ -461,6 +476,8 @@ def test_empty_user_yaml_changes_nothing(tmp_path: Path, hm: HeaderMap) -> None:
         ("items:\n  values: {status: {冻结: frozen}}", "not one of active, discontinued"),
         ("items:\n  columns: {sku: [代码], sku_name: [代码]}", "listed under both sku and sku_name"),
         ("items:\n  colums: {sku: [代码]}", "must be a mapping with keys"),
+        ("stock_movements:\n  directions: {movement_type: {报溢: up}}", "must be in or out"),
+        ("stock_movements:\n  directions: {reason: {报溢: in}}", "values of an enumerated column"),
         ("- items", "expected a mapping"),
     ],
 )

@@ -1,5 +1,5 @@
 """The header map: how a label is normalised for matching, the :class:`HeaderMap` (per kind: file-name
-keywords, header aliases, value aliases) and its loading from ``header_map.yml`` next to this module,
+keywords, header aliases, value aliases, the directions exported values name) and its loading from ``header_map.yml`` next to this module,
 merged with a user's YAML file of the same shape (see :func:`load_header_map`), validated against the
 extract contract. Pure Python: no Dagster, no DuckDB.
 """
@@ -25,7 +25,8 @@ HEADER_MAP_PATH = Path(__file__).with_name("header_map.yml")
 _SEPARATORS = re.compile(r"[\s_\-.]+")
 # A trailing bracketed unit, e.g. "数量(件)", "amount[usd]", "单价【元】" (after normalisation).
 _UNIT_SUFFIX = re.compile(r"^(.+?)[(\[【][^()\[\]【】]*[)\]】]$")
-_SECTIONS = {"file_keywords", "columns", "values"}
+_SECTIONS = {"file_keywords", "columns", "values", "directions"}
+_DIRECTIONS = {"in": 1, "out": -1}
 
 
 def normalise_label(s: str) -> str:
@@ -53,6 +54,8 @@ class HeaderMap:
     aliases: dict[str, dict[str, str]]  # kind -> normalised alias -> canonical column
     ranks: dict[str, dict[str, int]]  # kind -> normalised alias -> position in its column's list
     values: dict[str, dict[str, dict[str, str]]]  # kind -> column -> normalised value -> canonical value
+    # kind -> column -> normalised exported value -> +1 (names stock coming in, 盘盈) or -1 (going out, 盘亏)
+    directions: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
     sources: tuple[Path, ...] = field(default=())  # the YAML files merged, in order
 
     @cached_property
@@ -117,6 +120,7 @@ class _HeaderMapBuilder:
         }
         self.owner: dict[str, dict[str, str]] = {kind: {} for kind in KINDS}
         self.values: dict[str, dict[str, dict[str, str]]] = {kind: {} for kind in KINDS}
+        self.directions: dict[str, dict[str, dict[str, int]]] = {kind: {} for kind in KINDS}
         self.sources: list[Path] = []
 
     def add(self, data: Any, path: Path, *, user: bool) -> None:
@@ -134,6 +138,7 @@ class _HeaderMapBuilder:
             self._add_keywords(kind, spec.get("file_keywords") or [], path)
             self._add_columns(kind, spec.get("columns") or {}, path, user=user)
             self._add_values(kind, spec.get("values") or {}, path)
+            self._add_directions(kind, spec.get("directions") or {}, path)
         self.sources.append(path)
 
     def _add_keywords(self, kind: str, keywords: Any, path: Path) -> None:
@@ -190,6 +195,21 @@ class _HeaderMapBuilder:
                     )
                 self.values[kind].setdefault(column, {})[normalise_label(source)] = target
 
+    def _add_directions(self, kind: str, directions: Any, path: Path) -> None:
+        """Exported values of an enumerated column that also name which way stock moved (盘盈: in)."""
+        if not isinstance(directions, Mapping):
+            raise ValueError(f"{path}: {kind}.directions must map columns to {{value: in or out}}")
+        for column, named in directions.items():
+            if _check_column(KINDS[kind], column, path).allowed is None or not isinstance(named, Mapping):
+                raise ValueError(
+                    f"{path}: {kind}.directions.{column} must map values of an enumerated column"
+                )
+            for raw, direction in named.items():
+                if direction not in _DIRECTIONS:
+                    raise ValueError(f"{path}: {kind}.directions.{column}.{raw} must be in or out")
+                source = normalise_label(_text(raw, path, f"{kind}.directions.{column}"))
+                self.directions[kind].setdefault(column, {})[source] = _DIRECTIONS[direction]
+
     def build(self) -> HeaderMap:
         """Freeze into a HeaderMap; every canonical column name becomes its own first alias."""
         aliases: dict[str, dict[str, str]] = {}
@@ -207,6 +227,7 @@ class _HeaderMapBuilder:
             aliases=aliases,
             ranks=ranks,
             values=self.values,
+            directions=self.directions,
             sources=tuple(self.sources),
         )
 

@@ -12,30 +12,16 @@ Conventions
   ``default`` takes it where the file lacks the column or leaves a cell blank.
 - ``key`` columns identify a row across files: a later file's row with the same key
   supersedes the earlier one (ERPs re-export overlapping periods and corrections).
+- A number beyond ``MAX_ABS_NUMBER`` in size or a date outside the ``DateWindow`` is an error (``bounds``);
+  stock movement quantities are signed by their effect on stock (``MOVEMENT_DIRECTIONS``, ``rules``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 
-
-@dataclass(frozen=True)
-class DateWindow:
-    """The business dates an extract may hold (STOCKFLOW_EARLIEST_DATE up to STOCKFLOW_MAX_FUTURE_DAYS
-    after today): a date such as 0001-01-01 or 9999-12-31 is a typo or a placeholder, and the warehouse's
-    daily calendars would densify over it, so its row is rejected with the file's other errors."""
-
-    earliest: date
-    latest: date
-
-    @property
-    def reason(self) -> str:
-        return (
-            f"outside the accepted dates {self.earliest.isoformat()} to {self.latest.isoformat()} "
-            "(STOCKFLOW_EARLIEST_DATE, STOCKFLOW_MAX_FUTURE_DAYS)"
-        )
-
+from pipelines.ingest.extracts.bounds import MAX_ABS_NUMBER as MAX_ABS_NUMBER
+from pipelines.ingest.extracts.bounds import DateWindow as DateWindow
 
 STRING = "string"
 NUMBER = "number"
@@ -83,18 +69,22 @@ def _c(name, dtype, required, description, **kw) -> Column:
     return Column(name, dtype, required, description, **kw)
 
 
-MOVEMENT_TYPES = (
-    "adjustment",  # stock count gain/loss (盘盈/盘亏); signed qty
-    "transfer_in",  # 调拨入库
-    "transfer_out",  # 调拨出库
-    "customer_return",  # 销售退货入库
-    "supplier_return",  # 采购退货出库
-    "scrap",  # 报废
-    "production_in",  # 产成品入库
-    "production_out",  # 材料出库
-    "other_in",  # 其他入库
-    "other_out",  # 其他出库
-)
+# Movement types and the sign of their qty: 0 either way (a count gain is +, a loss or write-down -), 1 only
+# into the warehouse, -1 only out of it. Exported types that name a direction (盘盈, 盘亏) are listed under
+# `directions` in header_map.yml. Checked by pipelines/ingest/extracts/rules.py on both ingest paths.
+MOVEMENT_DIRECTIONS = {
+    "adjustment": 0,  # stock count gain/loss (盘盈/盘亏, 调整)
+    "transfer_in": 1,  # 调拨入库
+    "transfer_out": -1,  # 调拨出库
+    "customer_return": 1,  # 销售退货入库
+    "supplier_return": -1,  # 采购退货出库
+    "scrap": -1,  # 报废, 报损
+    "production_in": 1,  # 产成品入库
+    "production_out": -1,  # 材料出库
+    "other_in": 1,  # 其他入库
+    "other_out": -1,  # 其他出库
+}
+MOVEMENT_TYPES = tuple(MOVEMENT_DIRECTIONS)
 
 KINDS: dict[str, ExtractKind] = {}
 
@@ -295,6 +285,17 @@ _register(
     )
 )
 
+_SIGNED_QTY = (
+    "Signed quantity in base units: positive into the warehouse, negative out of it, whatever the type (a "
+    "盘亏 write-down of 5 units is -5, a 盘盈 count gain of 3 is +3). adjustment takes either sign; "
+    + ", ".join(t for t, d in MOVEMENT_DIRECTIONS.items() if d > 0)
+    + " only 0 or more; "
+    + ", ".join(t for t, d in MOVEMENT_DIRECTIONS.items() if d < 0)
+    + " only 0 or less; an exported type that names its direction (盘盈, 盘亏) must agree with the sign. A "
+    "row against its type's direction is an error: book a reversal (U8 红字) of an in or out line as an "
+    "adjustment. A zero quantity loads and moves nothing."
+)
+
 _register(
     ExtractKind(
         name="stock_movements",
@@ -322,7 +323,7 @@ _register(
                 "One of: " + ", ".join(MOVEMENT_TYPES) + ".",
                 allowed=MOVEMENT_TYPES,
             ),
-            _c("qty", NUMBER, True, "Signed quantity: positive into the warehouse, negative out of it."),
+            _c("qty", NUMBER, True, _SIGNED_QTY),
             _c("counterpart_warehouse_id", STRING, False, "Other warehouse of a transfer."),
             _c("unit_cost", NUMBER, False, "Cost per base unit.", non_negative=True),
             _c("reason", STRING, False, "Free-text reason or 收发类别."),

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from pipelines.ingest.extracts.bounds import MAX_ABS_NUMBER, TOO_LARGE
 from pipelines.ingest.extracts.mapping import (
     HeaderMap,
     HeaderMapping,
@@ -25,6 +26,7 @@ from pipelines.ingest.extracts.mapping import (
 )
 from pipelines.ingest.extracts.parsing import date_in_titles, parse_dates, parse_numbers
 from pipelines.ingest.extracts.readers import ExtractReadError, RawSheet, read_extract
+from pipelines.ingest.extracts.rules import RAW_PREFIX, sign_errors
 from pipelines.ingest.extracts.schema import DATE, KINDS, NUMBER, DateWindow, ExtractKind
 
 ERROR_COLUMNS = ["file", "sheet", "row", "column", "file_column", "value", "reason"]
@@ -161,6 +163,7 @@ def _canonical_frame(
                 # Odoo exports products as "[FURN_001] Desk": the code in brackets is the SKU.
                 text = text.str.replace(_ODOO_DISPLAY_NAME, r"\1", regex=True)
             if col.allowed is not None:
+                out[RAW_PREFIX + col.name] = text  # as exported: some values name a direction (rules.py)
                 text = map_values(kind.name, col.name, text, header_map).astype("string")
             out[col.name] = text
     frame = pd.DataFrame(out, index=raw.index)
@@ -182,6 +185,8 @@ def _row_schema(kind: ExtractKind, dates: DateWindow | None = None) -> pa.DataFr
         checks = []
         if col.non_negative:
             checks.append(pa.Check.ge(0, error="must not be negative"))
+        if col.dtype == NUMBER:
+            checks.append(pa.Check.in_range(-MAX_ABS_NUMBER, MAX_ABS_NUMBER, error=TOO_LARGE))
         if col.dtype == DATE and dates is not None:
             low, high = pd.Timestamp(dates.earliest), pd.Timestamp(dates.latest)
             checks.append(pa.Check.in_range(low, high, ignore_na=True, error=dates.reason))
@@ -380,7 +385,10 @@ def validate_file(
         else:
             errors.append(_row_rule_errors(frame, kind, path.name, labels, dates))
             errors.append(_reference_errors(frame, kind, path.name, labels, known))
-        result.rows = frame.drop(columns=[c for c in frame.columns if c.startswith("_unparsed_")])
+            errors.append(sign_errors(frame, kind, path.name, labels, header_map, MAX_ERRORS_PER_RULE))
+        result.rows = frame.drop(
+            columns=[c for c in frame.columns if c.startswith(("_unparsed_", RAW_PREFIX))]
+        )
     result.errors = _concat(errors)
     if not result.errors.empty:
         result.rows = None

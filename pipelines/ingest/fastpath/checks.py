@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import duckdb
 
+from pipelines.ingest.extracts.bounds import MAX_ABS_NUMBER
 from pipelines.ingest.extracts.schema import DATE, NUMBER, DateWindow
 from pipelines.ingest.fastpath.plan import _Plan
 from pipelines.ingest.fastpath.sql import _ident, _run
@@ -33,12 +34,18 @@ def _aggregates(plan: _Plan) -> list[tuple[str, str]]:
             aggs.append((f"null:{col.name}", f"count_if(_keep and {v} is null and {not_bad})"))
         if spec.non_negative:
             aggs.append((f"neg:{col.name}", f"count_if(_keep and {v} < 0)"))
+        if col.dtype == NUMBER:
+            aggs.append((f"big:{col.name}", f"count_if(_keep and abs({v}) > {MAX_ABS_NUMBER!r})"))
         if col.dtype == DATE and plan.dates is not None:
             aggs.append((f"out:{col.name}", f"count_if(_keep and {_outside(v, plan.dates)})"))
         if spec.allowed is not None:
             aggs.append(
                 (f"distinct:{col.name}", f"list(distinct {v}) filter (where _keep and {v} is not null)")
             )
+    if plan.sign_columns:  # the exported types found with positive and with negative quantities
+        qty, raw = _ident("v_" + plan.sign_columns[0]), _ident("raw_" + plan.sign_columns[1])
+        for name, test in (("signed+", f"{qty} > 0"), ("signed-", f"{qty} < 0")):
+            aggs.append((name, f"list(distinct {raw}) filter (where _keep and {test} and {raw} is not null)"))
     for column in kind.references:
         v = _ident("v_" + column)
         aggs.append((f"ref:{column}", f"list(distinct {v}) filter (where _keep and {v} is not null)"))
@@ -54,13 +61,19 @@ def _stats(conn: duckdb.DuckDBPyConnection, plan: _Plan, aggs: list[tuple[str, s
     stats = dict(zip((name for name, _ in aggs), row, strict=True))
     # DuckDB's count_if over no rows is NULL: a file without data rows counts zeros (issue 16: a Parquet
     # extract with no rows raised a TypeError that stopped the whole ingest step)
-    return {k: (0 if v is None and not k.startswith(("distinct:", "ref:")) else v) for k, v in stats.items()}
+    lists = ("distinct:", "ref:", "signed")
+    return {k: (0 if v is None and not k.startswith(lists) else v) for k, v in stats.items()}
 
 
 def _suspect(plan: _Plan, stats: dict, known: dict[str, set[str]]) -> bool:
     """Whether the counts say the file may hold an error (a value not allowed or not in its master)."""
     kind = plan.kind
-    suspect = any(stats[k] for k in stats if k.split(":")[0] in ("bad", "null", "neg", "out")) or stats["dup"]
+    suspect = (
+        any(stats[k] for k in stats if k.split(":")[0] in ("bad", "null", "neg", "big", "out"))
+        or stats["dup"]
+    )
+    for name, wrong in (("signed+", -1), ("signed-", 1)):  # a quantity against its type's direction
+        suspect = suspect or any(plan.signs.get(v, (0, ""))[0] == wrong for v in stats.get(name) or [])
     for col in plan.columns:
         spec = kind.column(col.name)
         if spec.allowed is not None:

@@ -8,6 +8,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from pipelines.ingest.extracts.bounds import MAX_ABS_NUMBER, TOO_LARGE
 from pipelines.ingest.extracts.mapping import HeaderMapping
 from pipelines.ingest.extracts.schema import DATE, NUMBER
 from pipelines.ingest.extracts.validate import ERROR_COLUMNS, MAX_ERRORS_PER_RULE, NOT_A_DATE, NOT_A_NUMBER
@@ -47,6 +48,7 @@ def _detail_errors(
         *_duplicate_errors(conn, plan),
         *_rule_errors(conn, plan, labels),
         *_reference_errors(conn, plan, known, labels),
+        *_sign_errors(conn, plan, labels),
     ]
     conn.execute("drop table if exists _sf_kept")
     frames = [f for f in out if not f.empty]
@@ -157,6 +159,14 @@ def _rule_errors(conn: duckdb.DuckDBPyConnection, plan: _Plan, labels: dict[str,
                         "must not be negative",
                     )
                 )
+        if col.dtype == NUMBER:
+            rows = _fetch(
+                conn,
+                f"select _row, {v} from _sf_kept where abs({v}) > {MAX_ABS_NUMBER!r} order by _row limit {limit}",
+            )
+            if rows:
+                values = [str(float(x)) for _, x in rows]
+                out.append(_errors_frame(file, [r for r, _ in rows], col.name, label, values, TOO_LARGE))
         if spec.allowed is not None:
             allowed = ", ".join(_q(a) for a in spec.allowed)
             rows = _fetch(
@@ -211,3 +221,24 @@ def _reference_errors(
                 )
             )
     return out
+
+
+def _sign_errors(conn: duckdb.DuckDBPyConnection, plan: _Plan, labels: dict[str, str]) -> list[pd.DataFrame]:
+    """Quantities whose sign goes against the direction of their type (extracts/rules.py)."""
+    if not plan.sign_columns or not plan.signs:
+        return []
+    qty, column = plan.sign_columns
+    raw = _ident("raw_" + column)
+    case = " ".join(f"when {_q(value)} then {sign}" for value, (sign, _) in plan.signs.items())
+    rows = _fetch(
+        conn,
+        f"select _row, {_ident(qty)}, {raw} from _sf_kept where (case {raw} {case} else 0 end) * {_ident(qty)} < 0 "
+        f"order by _row limit {MAX_ERRORS_PER_RULE}",
+    )
+    if not rows:
+        return []
+    reasons = [plan.signs[value][1] for _, _, value in rows]
+    values = [str(float(x)) for _, x, _ in rows]
+    return [
+        _errors_frame(plan.source.path.name, [r for r, _, _ in rows], qty, labels.get(qty), values, reasons)
+    ]

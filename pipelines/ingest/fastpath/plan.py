@@ -15,6 +15,7 @@ import pandas as pd
 
 from pipelines.ingest.extracts.mapping import HeaderMapping
 from pipelines.ingest.extracts.parsing import parse_dates
+from pipelines.ingest.extracts.rules import SIGNED
 from pipelines.ingest.extracts.schema import DATE, NUMBER, DateWindow, ExtractKind
 from pipelines.ingest.fastpath.cells import _edge_whitespace, _maybe_total, total_label_regex
 from pipelines.ingest.fastpath.source import Source
@@ -44,6 +45,17 @@ class _Plan:
     fill_line_no: bool = False
     nothing_dropped: bool = False  # the validation pass found no blank and no total record
     dates: DateWindow | None = None  # business dates outside it are errors
+    # exported value of the sign-fixing column (rules.SIGNED) -> (the sign its quantity must have, reason)
+    signs: dict[str, tuple[int, str]] = field(default_factory=dict)
+
+    @property
+    def sign_columns(self) -> tuple[str, str] | None:
+        """(signed number column, column whose exported value fixes its sign) when the kind has them."""
+        signed = SIGNED.get(self.kind.name)
+        names = {c.name: c for c in self.columns}
+        if signed is None or names[signed[1]].source is None:
+            return None
+        return signed[0], signed[1]
 
     def fast(self, i: int) -> str:
         """True where SQL handles column i's raw cell itself (else the cell's distinct value goes to Python).
@@ -142,6 +154,8 @@ class _Plan:
         values, flags = [], []
         for col in self.columns:
             values.append(f"{self.mapped_value(col)} as {_ident('v_' + col.name)}")
+            if self.sign_columns and col.name == self.sign_columns[1]:  # as exported, before value aliases
+                values.append(f"{self.value(col)} as {_ident('raw_' + col.name)}")
             if col.dtype in (NUMBER, DATE):
                 if col.source is not None:
                     text = self.text(col.source)
@@ -227,4 +241,5 @@ def _final_rows_sql(plan: _Plan, for_load: bool = False) -> str:
     if for_load:
         return f"with {plan.rows_sql(checks=False)} select _row, {', '.join(cols)} from rows where _keep"
     extra = [_ident(p + c.name) for c in plan.columns if c.dtype in (NUMBER, DATE) for p in ("bad_", "txt_")]
+    extra += [_ident("raw_" + plan.sign_columns[1])] if plan.sign_columns else []
     return f"with {plan.rows_sql()} select _row, {', '.join(cols + extra)} from rows where _keep"

@@ -20,6 +20,7 @@ from pipelines.ingest.extracts.mapping import (
     opening_balance_label,
 )
 from pipelines.ingest.extracts.parsing import date_in_titles
+from pipelines.ingest.extracts.rules import expected_signs, sign_reason
 from pipelines.ingest.extracts.schema import KINDS, DateWindow, ExtractKind
 from pipelines.ingest.extracts.validate import FileValidation, _file_error
 from pipelines.ingest.fastpath.cells import _MACROS
@@ -151,3 +152,6 @@ def _map_enums(plan: _Plan, stats: dict, header_map: HeaderMap) -> None:
             plan.enum_maps[col.name] = {
                 k: v for k, v in zip(distinct, mapped, strict=True) if isinstance(v, str) and k != v
             }
+            if plan.sign_columns and col.name == plan.sign_columns[1]:  # the sign rule (extracts/rules.py)
+                signs = expected_signs(kind, distinct.dropna(), header_map)
+                plan.signs = {v: (s, sign_reason(kind, v, s, header_map)) for v, s in signs.items()}

@@ -1,0 +1,169 @@
+"""Excel files read in a child process with a memory and a time limit (issue 16, item 6): a workbook that
+exhausts the limit, crashes its reader or runs too long is quarantined with the reason, the files beside it
+load, and what the child reads is exactly what the ingest process would read itself. Real children, real
+limits, real crafted workbooks; nothing mocked."""
+
+from __future__ import annotations
+
+import ctypes
+import datetime as dt
+import os
+import time
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from pipelines.ingest.extracts.mapping import load_header_map
+from pipelines.ingest.extracts.readers import ExtractReadError, read_extract
+from pipelines.ingest.extracts.readers.excel import MAX_SHEET_CELLS, sheet_extents
+from pipelines.ingest.extracts.readers.isolated import IsolatedReader, ReaderCrashed
+
+SO_HEADER = [
+    "order_id",
+    "line_no",
+    "order_date",
+    "sku",
+    "warehouse_id",
+    "ordered_qty",
+    "shipped_qty",
+    "ship_date",
+]
+
+
+@pytest.fixture(scope="module")
+def hints() -> frozenset[str]:
+    return load_header_map().all_labels
+
+
+def _orders_workbook(path: Path, rows: list[list], far_cell: str | None = None) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "订单"
+    ws.append(SO_HEADER)
+    for row in rows:
+        ws.append(row)
+    if far_cell:
+        ws[far_cell] = 1
+    wb.save(path)
+    return path
+
+
+def _wide_workbook(path: Path) -> Path:
+    """5 KB on disk, a cell at XFD1000: 16.4 million cells, under the 50 million the extent check refuses,
+    but calamine lays them out in one 500 MB block (and in process reads it for 25-40 s)."""
+    return _orders_workbook(path, [["SO9", 1, "2025-01-02", "A1", "W01", 4, 4, "2025-01-02"]], "XFD1000")
+
+
+def _busy_workbook(path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    data = wb.active
+    data.title = "明细"
+    data["A1"] = "销售订单执行明细"
+    data.append([])
+    data.append(["订单号", "行号", "订单日期", "存货编码", "仓库编码", "数量", "单价", "备注"])
+    data.append(["SO1", 1, dt.datetime(2024, 1, 5), "A001", "W01", 12.0, 0.1 + 0.2, None])
+    data.append(["SO1", 2, dt.datetime(2024, 1, 6, 13, 45), 6901234567890, "W01", 7, 19.99, "  加急  "])
+    data.append([None] * 8)
+    data.append(["合计", None, None, None, None, 19, None, None])
+    data.append(["SO2", 1, "2024/1/7", "A003", "W02", 1234.5, 1e-7, True])
+    other = wb.create_sheet("仓库2")
+    other.append(["订单号", "行号", "订单日期", "存货编码", "仓库编码", "数量"])
+    other.append(["SO3", 1, dt.date(2024, 2, 1), "B1", "W02", 3])
+    wb.create_sheet("说明")["A1"] = "本表由系统导出"
+    wb.save(path)
+    return path
+
+
+def test_the_child_reads_exactly_what_the_process_reads(tmp_path: Path, hints: frozenset[str]):
+    path = _busy_workbook(tmp_path / "销售订单.xlsx")
+    expected = IsolatedReader(memory_mb=0).read_extract(path, hints)  # 0: read in this process
+    with IsolatedReader(memory_mb=4096) as reader:
+        got = reader.read_extract(path, hints)
+        assert reader.run(path, os.getpid) != os.getpid()  # a child reads, and stays up for the next file
+    assert [s.sheet for s in got] == [s.sheet for s in expected] == ["明细", "仓库2"]
+    for child, here in zip(got, expected, strict=True):
+        pd.testing.assert_frame_equal(child.frame, here.frame, check_exact=True)
+        assert child.source_rows.dtype == here.source_rows.dtype
+        assert child.source_rows.tolist() == here.source_rows.tolist()
+        assert (child.header_row, child.total_rows_dropped, child.blank_rows_dropped, child.title_lines) == (
+            here.header_row, here.total_rows_dropped, here.blank_rows_dropped, here.title_lines,
+        )  # fmt: skip
+    assert got[0].frame.iloc[1].tolist() == [
+        "SO1",
+        "2",
+        "2024-01-06 13:45:00",
+        "6901234567890",
+        "W01",
+        "7",
+        "19.99",
+        "加急",
+    ]
+
+
+def test_the_readers_own_errors_come_back_as_they_are(tmp_path: Path):
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(ExtractReadError) as here:
+        read_extract(broken)
+    with IsolatedReader() as reader, pytest.raises(ExtractReadError) as child:
+        reader.read_extract(broken)
+    assert type(child.value) is ExtractReadError and str(child.value) == str(here.value)
+    assert "cannot read the workbook" in str(child.value)
+
+
+def test_a_workbook_needing_more_than_the_limit_is_stopped_and_the_next_one_reads(
+    tmp_path: Path, hints: frozenset[str]
+):
+    wide = _wide_workbook(tmp_path / "wide.xlsx")
+    rows, cols = next(iter(sheet_extents(wide).values()))
+    assert rows * cols == 16_384_000 < MAX_SHEET_CELLS  # the first defence lets it through
+    good = _busy_workbook(tmp_path / "good.xlsx")
+    with IsolatedReader(memory_mb=64) as reader:
+        with pytest.raises(ReaderCrashed) as crashed:
+            reader.read_extract(wide, hints)
+        message = str(crashed.value)
+        assert message.startswith("wide.xlsx: the Excel reader ran out of its 64 MB memory limit")
+        assert "(STOCKFLOW_READER_MEMORY_MB) reading sheet '订单' (it asked for 500 MB at once)" in message
+        with pytest.raises(ReaderCrashed) as again:  # not read a second time in the same step
+            reader.read_extract(wide, hints)
+        assert again.value is crashed.value
+        assert [s.sheet for s in reader.read_extract(good, hints)] == ["明细", "仓库2"]
+
+
+def test_python_running_out_of_the_limit_in_the_child_is_the_files_fault(tmp_path: Path):
+    path = _busy_workbook(tmp_path / "book.xlsx")
+    with IsolatedReader(memory_mb=64) as reader:
+        with pytest.raises(
+            ReaderCrashed, match=r"book.xlsx: the Excel reader ran out of its 64 MB memory limit"
+        ):
+            reader.run(path, bytearray, 256 << 20)  # a MemoryError in the child, not in this process
+        assert len(reader.run(path, bytearray, 16 << 20)) == 16 << 20  # a new child, within the limit
+
+
+@pytest.mark.parametrize(
+    ("crash", "args", "signal_name"),
+    [(os.abort, (), "SIGABRT"), (ctypes.string_at, (0,), "SIGSEGV")],
+    ids=["abort", "segfault"],
+)
+def test_a_reader_killed_by_a_signal_is_reported_and_the_next_file_reads(
+    tmp_path: Path, hints: frozenset[str], crash, args, signal_name: str
+):
+    path = _busy_workbook(tmp_path / "book.xlsx")
+    with IsolatedReader() as reader:
+        assert len(reader.read_extract(path, hints)) == 2
+        with pytest.raises(ReaderCrashed) as crashed:
+            reader.run(path, crash, *args)
+        assert str(crashed.value).startswith(f"book.xlsx: the Excel reader crashed (signal {signal_name})")
+        assert len(reader.read_extract(path, hints)) == 2
+
+
+def test_a_reader_past_its_time_limit_is_stopped(tmp_path: Path, hints: frozenset[str]):
+    path = _busy_workbook(tmp_path / "book.xlsx")
+    with IsolatedReader(timeout_seconds=0.5) as reader:
+        with pytest.raises(
+            ReaderCrashed, match=r"took longer than its 0.5 s limit \(STOCKFLOW_READER_TIMEOUT"
+        ):
+            reader.run(path, time.sleep, 60)
+        assert len(reader.read_extract(path, hints)) == 2

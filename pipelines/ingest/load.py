@@ -22,8 +22,9 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from pipelines.ingest import fastpath
-from pipelines.ingest.extracts.mapping import HeaderMap, KindDetection, detect_kind
-from pipelines.ingest.extracts.readers import ExtractReadError, read_extract, read_head
+from pipelines.ingest.classify import classify
+from pipelines.ingest.extracts.mapping import HeaderMap, KindDetection
+from pipelines.ingest.extracts.readers.isolated import IsolatedReader
 from pipelines.ingest.extracts.report import write_report
 from pipelines.ingest.extracts.schema import KINDS, DateWindow, ExtractKind
 from pipelines.ingest.extracts.validate import FileValidation, _file_error, validate_file
@@ -76,63 +77,6 @@ def sha256_of(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-_classification_cache: dict[tuple[str, int, int], KindDetection] = {}
-
-
-def classify(path: Path, header_map: HeaderMap) -> KindDetection:
-    """What kind of extract a file is: from its name, else from its sheet names and headers.
-
-    Header-based detection reads the file, so results are cached by (path, size, mtime) for the
-    other ingest steps of the same process.
-    """
-    stat = path.stat()
-    cache_key = (str(path), stat.st_size, stat.st_mtime_ns)
-    if cache_key in _classification_cache:
-        return _classification_cache[cache_key]
-    detection = detect_kind(path.name, [], header_map)
-    decided = detection.kind is not None
-    if not decided and fastpath.wants_fast_path(path):  # large files: the head tells, when it can
-        by_head = _classify_by_head(path, header_map)
-        if by_head.reason:
-            detection, decided = by_head, True
-    if not decided:
-        try:
-            sheets = read_extract(path, header_hints=header_map.all_labels)
-        except ExtractReadError as exc:
-            detection = KindDetection(None, "none", f"unreadable: {exc}", {})
-        else:
-            detection = KindDetection(None, "none", "no table found in the file", {})
-            for sheet in sheets:
-                detection = detect_kind(
-                    path.name, list(sheet.frame.columns), header_map, sheet_name=sheet.sheet
-                )
-                if detection.kind is not None:
-                    break
-    _classification_cache[cache_key] = detection
-    return detection
-
-
-def _classify_by_head(path: Path, header_map: HeaderMap) -> KindDetection:
-    """Header-based detection of a large file from its head (or Parquet schema), not the whole file.
-
-    Returns a detection with an empty reason when the head does not tell (read the whole file)."""
-    if path.suffix.lower() == ".parquet":
-        try:
-            import pyarrow.parquet as pq
-
-            headers = [str(n) for n in pq.read_schema(path).names]
-        except Exception as exc:  # corrupt or not Parquet
-            return KindDetection(
-                None, "none", f"unreadable: {path.name}: cannot read the Parquet file ({exc})", {}
-            )
-    else:
-        head = read_head(path, header_map.all_labels)
-        if head is None:
-            return KindDetection(None, "none", "", {})
-        headers = [label for label, named in zip(head.labels, head.named, strict=True) if named]
-    return detect_kind(path.name, headers, header_map)
 
 
 @dataclass
@@ -215,8 +159,10 @@ def ingest_file(
     path: Path,
     header_map: HeaderMap,
     detection: KindDetection,
+    reader: IsolatedReader | None = None,
 ) -> FileOutcome:
-    """Validate one file and load it, skip it as a duplicate, or quarantine it."""
+    """Validate one file and load it, skip it as a duplicate, or quarantine it. Excel files are read by
+    ``reader`` (a child process with a memory limit) when given."""
     sha = sha256_of(path)
     archive_dir = settings.archive / _today(settings)
     if wh.is_loaded(conn, sha):
@@ -225,7 +171,7 @@ def ingest_file(
     with fastpath.FastSession() as session:
         try:
             fast, validation, rows, notes = _validate(
-                conn, session, path, header_map, known, detection, DateWindow(*settings.date_bounds)
+                conn, session, path, header_map, known, detection, DateWindow(*settings.date_bounds), reader
             )
         except (duckdb.IOException, MemoryError, OSError):
             raise  # the machine's fault (disk, memory, a lock), not the file's: the run reports it
@@ -287,6 +233,7 @@ def _validate(
     known: dict[str, set[str]],
     detection: KindDetection,
     dates: DateWindow,
+    reader: IsolatedReader | None = None,
 ) -> tuple[fastpath.FastFile | None, FileValidation, int, list[str]]:
     """The file validated on the fast path when it takes it, else on the pandas path: (the fast path's
     result or None, the validation, the rows to load, the notes for the log)."""
@@ -300,7 +247,7 @@ def _validate(
         validation, rows = fast.validation, fast.rows
         notes = ["read by DuckDB (fast path)", *validation.notes]
     else:
-        validation = validate_file(path, header_map, known, detection=detection, dates=dates)
+        validation = validate_file(path, header_map, known, detection=detection, dates=dates, reader=reader)
         rows = len(validation.rows) if validation.rows is not None else 0
         notes = [fast_note, *validation.notes] if fast_note else validation.notes
     return fast, validation, rows, notes
@@ -360,15 +307,18 @@ def _load(
 
 
 def quarantine_unrecognised(
-    conn: duckdb.DuckDBPyConnection, settings: Settings, header_map: HeaderMap
+    conn: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    header_map: HeaderMap,
+    reader: IsolatedReader | None = None,
 ) -> list[FileOutcome]:
     """Move files whose kind cannot be told (or is ambiguous) to the quarantine, with the reason, and
     symbolic links unread."""
     outcomes = quarantine_links(conn, settings)
     for path in list_inbox(settings.inbox):
-        detection = classify(path, header_map)
+        detection = classify(path, header_map, reader)
         if detection.kind is None:
-            validation = validate_file(path, header_map, {}, detection=None)
+            validation = validate_file(path, header_map, {}, detection=None, reader=reader)
             outcomes.append(_quarantine(conn, settings, path, validation, sha256_of(path), "unrecognised"))
     return outcomes
 
@@ -376,15 +326,20 @@ def quarantine_unrecognised(
 def ingest_kind(
     conn: duckdb.DuckDBPyConnection, settings: Settings, kind: str, header_map: HeaderMap
 ) -> IngestResult:
-    """Load every inbox file of one kind, oldest first; then quarantine unrecognisable files."""
+    """Load every inbox file of one kind, oldest first; then quarantine unrecognisable files.
+
+    Excel files are read in one child process for the step, with STOCKFLOW_READER_MEMORY_MB of memory and
+    STOCKFLOW_READER_TIMEOUT_SECONDS per file: a workbook that exhausts them or crashes its reader is
+    quarantined with the reason (ReaderCrashed) and the other files load."""
     wh.ensure_raw_schema(conn)
     # Parquet files loaded in place: raw.<kind> reads them where STOCKFLOW_ARCHIVE is now
     wh.rebuild_raw_view(conn, KINDS[kind], settings.archive)
     result = IngestResult(kind)
-    for path in list_inbox(settings.inbox):
-        detection = classify(path, header_map)
-        if detection.kind == kind:
-            result.outcomes.append(ingest_file(conn, settings, path, header_map, detection))
-    result.outcomes.extend(quarantine_unrecognised(conn, settings, header_map))
+    with IsolatedReader(settings.reader_memory_mb, settings.reader_timeout_seconds) as reader:
+        for path in list_inbox(settings.inbox):
+            detection = classify(path, header_map, reader)
+            if detection.kind == kind:
+                result.outcomes.append(ingest_file(conn, settings, path, header_map, detection, reader))
+        result.outcomes.extend(quarantine_unrecognised(conn, settings, header_map, reader))
     result.table_rows = int(conn.execute(f"select count(*) from {wh.raw_table(kind)}").fetchall()[0][0])
     return result

@@ -9,16 +9,20 @@ import ctypes
 import datetime as dt
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
 
+from pipelines.ingest import load as ingest
 from pipelines.ingest.extracts.mapping import load_header_map
 from pipelines.ingest.extracts.readers import ExtractReadError, read_extract
 from pipelines.ingest.extracts.readers.excel import MAX_SHEET_CELLS, sheet_extents
 from pipelines.ingest.extracts.readers.isolated import IsolatedReader, ReaderCrashed
+from pipelines.warehouse import connection as wh
+from tests.conftest import write_csv
 
 SO_HEADER = [
     "order_id",
@@ -167,3 +171,41 @@ def test_a_reader_past_its_time_limit_is_stopped(tmp_path: Path, hints: frozense
         ):
             reader.run(path, time.sleep, 60)
         assert len(reader.read_extract(path, hints)) == 2
+
+
+def test_ingest_quarantines_a_workbook_past_the_memory_limit_and_loads_the_others(settings, tmp_path: Path):
+    """Issue 16: a crafted workbook made the reader abort the ingest process on every run. Now the child
+    dies, the file is quarantined with the reason in its report and the ingest log, and a good CSV and a
+    good workbook beside it load, also a crafted workbook whose name does not tell its kind."""
+    settings = replace(settings, reader_memory_mb=64)
+    header_map = load_header_map()
+    write_csv(settings.inbox / "warehouses.csv", ["warehouse_id", "warehouse_name"], [["W01", "Shanghai"]])
+    write_csv(settings.inbox / "items.csv", ["sku", "sku_name", "unit_cost"], [["A1", "Cup", 2.5]])
+    with wh.connect(settings.warehouse_path) as conn:
+        for kind in ("warehouses", "items"):
+            ingest.ingest_kind(conn, settings, kind, header_map)
+    _wide_workbook(settings.inbox / "sales_orders_crafted.xlsx")
+    _wide_workbook(settings.inbox / "export.xlsx")
+    write_csv(
+        settings.inbox / "sales_orders.csv",
+        SO_HEADER,
+        [["SO1", 1, "2025-01-02", "A1", "W01", 4, 4, "2025-01-02"]],
+    )
+    _orders_workbook(
+        settings.inbox / "sales_orders_b.xlsx", [["SO2", 1, "2025-01-03", "A1", "W01", 2, 2, "2025-01-03"]]
+    )
+    with wh.connect(settings.warehouse_path) as conn:
+        result = ingest.ingest_kind(conn, settings, "sales_orders", header_map)
+        logged = dict(conn.execute("select file_name, message from raw._files").fetchall())
+        orders = conn.execute("select order_id, _source_file from raw.sales_orders order by 1").fetchall()
+    by_file = {o.file_name: o for o in result.outcomes}
+    assert by_file["sales_orders.csv"].status == by_file["sales_orders_b.xlsx"].status == "loaded"
+    assert orders == [("SO1", "sales_orders.csv"), ("SO2", "sales_orders_b.xlsx")]
+    assert by_file["sales_orders_crafted.xlsx"].status == "rejected"
+    assert by_file["export.xlsx"].status == "unrecognised"
+    for name in ("sales_orders_crafted.xlsx", "export.xlsx"):
+        reason = f"{name}: the Excel reader ran out of its 64 MB memory limit (STOCKFLOW_READER_MEMORY_MB) reading sheet '订单'"
+        assert reason in by_file[name].message and reason in logged[name]
+        assert (settings.quarantine / name).exists() and not (settings.inbox / name).exists()
+        report = (settings.quarantine / f"{name}.report.md").read_text(encoding="utf-8")
+        assert reason in report and "raise the limit if the workbook is really that large |" in report

@@ -25,6 +25,7 @@ from pipelines.ingest.extracts.mapping import (
 )
 from pipelines.ingest.extracts.parsing import date_in_titles, parse_dates, parse_numbers
 from pipelines.ingest.extracts.readers import ExtractReadError, RawSheet, read_extract
+from pipelines.ingest.extracts.readers.isolated import IsolatedReader
 from pipelines.ingest.extracts.schema import DATE, KINDS, NUMBER, DateWindow, ExtractKind
 
 ERROR_COLUMNS = ["file", "sheet", "row", "column", "file_column", "value", "reason"]
@@ -340,11 +341,14 @@ def validate_file(
     known: dict[str, set[str]],
     detection: KindDetection | None = None,
     dates: DateWindow | None = None,
+    reader: IsolatedReader | None = None,
 ) -> FileValidation:
-    """Read, map, type-check and rule-check one file. Nothing is written anywhere."""
+    """Read, map, type-check and rule-check one file. Nothing is written anywhere. ``reader`` reads Excel
+    files in a child process with a memory limit (a crash there is a ReaderCrashed, reported as an error)."""
     path = Path(path)
+    read = reader.read_extract if reader is not None else read_extract
     try:
-        sheets = read_extract(path, header_hints=header_map.all_labels)
+        sheets = read(path, header_map.all_labels)
     except ExtractReadError as exc:
         return FileValidation(path, None, detection, errors=_file_error(path, str(exc)))
     result = FileValidation(path, None, detection)

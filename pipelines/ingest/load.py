@@ -24,7 +24,7 @@ import duckdb
 from pipelines.ingest import fastpath
 from pipelines.ingest.classify import classify
 from pipelines.ingest.extracts.mapping import HeaderMap, KindDetection
-from pipelines.ingest.extracts.readers.isolated import IsolatedReader
+from pipelines.ingest.extracts.readers.isolated import IsolatedReader, shared_reader
 from pipelines.ingest.extracts.report import write_report
 from pipelines.ingest.extracts.schema import KINDS, DateWindow, ExtractKind
 from pipelines.ingest.extracts.validate import FileValidation, _file_error, validate_file
@@ -328,18 +328,18 @@ def ingest_kind(
 ) -> IngestResult:
     """Load every inbox file of one kind, oldest first; then quarantine unrecognisable files.
 
-    Excel files are read in one child process for the step, with STOCKFLOW_READER_MEMORY_MB of memory and
-    STOCKFLOW_READER_TIMEOUT_SECONDS per file: a workbook that exhausts them or crashes its reader is
-    quarantined with the reason (ReaderCrashed) and the other files load."""
+    Excel files are read in a child process (the process's, shared by its ingest steps) with
+    STOCKFLOW_READER_MEMORY_MB of memory and STOCKFLOW_READER_TIMEOUT_SECONDS per file: a workbook that
+    exhausts them or crashes its reader is quarantined with the reason (ReaderCrashed), the others load."""
     wh.ensure_raw_schema(conn)
     # Parquet files loaded in place: raw.<kind> reads them where STOCKFLOW_ARCHIVE is now
     wh.rebuild_raw_view(conn, KINDS[kind], settings.archive)
     result = IngestResult(kind)
-    with IsolatedReader(settings.reader_memory_mb, settings.reader_timeout_seconds) as reader:
-        for path in list_inbox(settings.inbox):
-            detection = classify(path, header_map, reader)
-            if detection.kind == kind:
-                result.outcomes.append(ingest_file(conn, settings, path, header_map, detection, reader))
-        result.outcomes.extend(quarantine_unrecognised(conn, settings, header_map, reader))
+    reader = shared_reader(settings.reader_memory_mb, settings.reader_timeout_seconds)
+    for path in list_inbox(settings.inbox):
+        detection = classify(path, header_map, reader)
+        if detection.kind == kind:
+            result.outcomes.append(ingest_file(conn, settings, path, header_map, detection, reader))
+    result.outcomes.extend(quarantine_unrecognised(conn, settings, header_map, reader))
     result.table_rows = int(conn.execute(f"select count(*) from {wh.raw_table(kind)}").fetchall()[0][0])
     return result

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ctypes
 import datetime as dt
+import linecache
 import os
 import time
 from dataclasses import replace
@@ -20,7 +21,7 @@ from pipelines.ingest import load as ingest
 from pipelines.ingest.extracts.mapping import load_header_map
 from pipelines.ingest.extracts.readers import ExtractReadError, read_extract
 from pipelines.ingest.extracts.readers.excel import MAX_SHEET_CELLS, sheet_extents
-from pipelines.ingest.extracts.readers.isolated import IsolatedReader, ReaderCrashed
+from pipelines.ingest.extracts.readers.isolated import IsolatedReader, ReaderCrashed, shared_reader
 from pipelines.warehouse import connection as wh
 from tests.conftest import write_csv
 
@@ -83,9 +84,12 @@ def _busy_workbook(path: Path) -> Path:
 def test_the_child_reads_exactly_what_the_process_reads(tmp_path: Path, hints: frozenset[str]):
     path = _busy_workbook(tmp_path / "销售订单.xlsx")
     expected = IsolatedReader(memory_mb=0).read_extract(path, hints)  # 0: read in this process
-    with IsolatedReader(memory_mb=4096) as reader:
-        got = reader.read_extract(path, hints)
-        assert reader.run(path, os.getpid) != os.getpid()  # a child reads, and stays up for the next file
+    reader = shared_reader(4096, 600)  # as ingest reads
+    got = reader.read_extract(path, hints)
+    child = reader.run(path, os.getpid)
+    assert child != os.getpid()  # a child reads
+    reader.read_extract(path, hints)
+    assert reader.run(path, os.getpid) == child  # and stays up for the next files
     assert [s.sheet for s in got] == [s.sheet for s in expected] == ["明细", "仓库2"]
     for child, here in zip(got, expected, strict=True):
         pd.testing.assert_frame_equal(child.frame, here.frame, check_exact=True)
@@ -111,8 +115,8 @@ def test_the_readers_own_errors_come_back_as_they_are(tmp_path: Path):
     broken.write_bytes(b"PK\x03\x04 not really a workbook")
     with pytest.raises(ExtractReadError) as here:
         read_extract(broken)
-    with IsolatedReader() as reader, pytest.raises(ExtractReadError) as child:
-        reader.read_extract(broken)
+    with pytest.raises(ExtractReadError) as child:
+        shared_reader(4096, 600).read_extract(broken)
     assert type(child.value) is ExtractReadError and str(child.value) == str(here.value)
     assert "cannot read the workbook" in str(child.value)
 
@@ -144,6 +148,17 @@ def test_python_running_out_of_the_limit_in_the_child_is_the_files_fault(tmp_pat
         ):
             reader.run(path, bytearray, 256 << 20)  # a MemoryError in the child, not in this process
         assert len(reader.run(path, bytearray, 16 << 20)) == 16 << 20  # a new child, within the limit
+
+
+def test_a_child_left_using_over_half_its_limit_hands_the_next_file_to_a_new_one(tmp_path: Path):
+    text = tmp_path / "lines.txt"
+    text.write_text(("x" * 100_000 + "\n") * 400, encoding="ascii")  # 40 MB that linecache keeps
+    with IsolatedReader(memory_mb=64) as reader:
+        first = reader.run(text, os.getpid)
+        assert reader.run(text, linecache.getline, str(text), 1) == "x" * 100_000 + "\n"
+        assert reader.run(text, os.getpid) != first  # 40 MB of 64 were still taken: a new child ran it
+        second = reader.run(text, os.getpid)
+        assert reader.run(text, os.getpid) == second
 
 
 @pytest.mark.parametrize(

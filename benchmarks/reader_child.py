@@ -5,14 +5,14 @@
 DIR holds extracts, e.g. the inbox `stockflow demo` writes; its .xlsx/.xlsm/.xls files are read with
 `read_extract` in this process and with `IsolatedReader` (the child ingest uses), each `--repeat` times,
 and the sheets compared (they must be equal). Prints a markdown table: per file, the median seconds in
-process, in a running child, and with a fresh child per read (the fork and the child's start); then the
-first read of the process, which also starts multiprocessing's fork server (its imports of pandas and
-calamine), paid once per process.
+process and in a running child; then what starting a child costs (a new Python importing the readers:
+paid once per process, and again after a file crashed its child), median of `--repeat` starts.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from pathlib import Path
@@ -56,29 +56,28 @@ def main() -> None:
     args = parser.parse_args()
     hints = load_header_map().all_labels
     files = sorted(p for p in args.extracts.iterdir() if p.suffix.lower() in EXCEL_SUFFIXES)
+    starts = []
+    for _ in range(args.repeat):
+        with IsolatedReader(args.memory_mb) as fresh:
+            started = time.perf_counter()
+            fresh.run(files[0], os.getpid)
+            starts.append(time.perf_counter() - started)
+    rows = []
     with IsolatedReader(args.memory_mb) as reader:
-        first, _ = _timed(reader.read_extract, files[0], hints)  # starts the fork server and a child
-        rows = []
+        reader.run(files[0], os.getpid)  # started
         for path in files:
             here = [_timed(read_extract, path, hints) for _ in range(args.repeat)]
             child = [_timed(reader.read_extract, path, hints) for _ in range(args.repeat)]
             assert _same(here[0][1], child[0][1]), f"{path.name}: the child read something else"
-            fresh = []
-            for _ in range(args.repeat):
-                with IsolatedReader(args.memory_mb) as own:
-                    fresh.append(_timed(own.read_extract, path, hints)[0])
             cells = sum(s.frame.size for s in here[0][1])
-            rows.append((path, cells, *(statistics.median(t for t, _ in r) for r in (here, child)), fresh))
-    print("| file | size | cells | in process | running child | fresh child |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for path, cells, here, child, fresh in rows:
+            rows.append((path, cells, *(statistics.median(t for t, _ in r) for r in (here, child))))
+    print("| file | size | cells | in process | in the running child |")
+    print("|---|---:|---:|---:|---:|")
+    for path, cells, here, child in rows:
         kb = path.stat().st_size / 1024
-        print(
-            f"| {path.name} | {kb:,.0f} KB | {cells:,} | {here:.3f} s | {child:.3f} s | {statistics.median(fresh):.3f} s |"
-        )
-    total = [sum(r[i] for r in rows) for i in (2, 3)] + [sum(statistics.median(r[4]) for r in rows)]
-    print(f"| all {len(rows)} | | | {total[0]:.3f} s | {total[1]:.3f} s | {total[2]:.3f} s |")
-    print(f"\nfirst read of the process (fork server started, then a child): {first:.2f} s")
+        print(f"| {path.name} | {kb:,.0f} KB | {cells:,} | {here:.3f} s | {child:.3f} s |")
+    print(f"| all {len(rows)} | | | {sum(r[2] for r in rows):.3f} s | {sum(r[3] for r in rows):.3f} s |")
+    print(f"\nstarting a child (new Python, readers imported): {statistics.median(starts):.2f} s (median)")
 
 
 if __name__ == "__main__":

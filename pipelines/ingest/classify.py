@@ -1,33 +1,23 @@
-"""What an inbox file is: its SHA-256 (how a file already loaded is recognised) and its kind of extract,
-from its name, else its sheet names and headers (the head of a large file, the schema of a Parquet file).
-"""
+"""What kind of extract an inbox file is: from its name, else from its head (large files) or from its sheets
+and headers as read by the readers (Excel files in the reader's child process when one is given)."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from pipelines.ingest import fastpath
 from pipelines.ingest.extracts.mapping import HeaderMap, KindDetection, detect_kind
 from pipelines.ingest.extracts.readers import ExtractReadError, read_extract, read_head
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
+from pipelines.ingest.extracts.readers.isolated import IsolatedReader
 
 _classification_cache: dict[tuple[str, int, int], KindDetection] = {}
 
 
-def classify(path: Path, header_map: HeaderMap) -> KindDetection:
+def classify(path: Path, header_map: HeaderMap, reader: IsolatedReader | None = None) -> KindDetection:
     """What kind of extract a file is: from its name, else from its sheet names and headers.
 
-    Header-based detection reads the file, so results are cached by (path, size, mtime) for the
-    other ingest steps of the same process.
+    Header-based detection reads the file (with ``reader`` when given, else in this process), so results
+    are cached by (path, size, mtime) for the other ingest steps of the same process.
     """
     stat = path.stat()
     cache_key = (str(path), stat.st_size, stat.st_mtime_ns)
@@ -40,8 +30,9 @@ def classify(path: Path, header_map: HeaderMap) -> KindDetection:
         if by_head.reason:
             detection, decided = by_head, True
     if not decided:
+        read = reader.read_extract if reader is not None else read_extract
         try:
-            sheets = read_extract(path, header_hints=header_map.all_labels)
+            sheets = read(path, header_map.all_labels)
         except ExtractReadError as exc:
             detection = KindDetection(None, "none", f"unreadable: {exc}", {})
         else:

@@ -22,8 +22,9 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from pipelines.ingest import fastpath
-from pipelines.ingest.classify import classify, sha256_of
+from pipelines.ingest.classify import classify
 from pipelines.ingest.extracts.mapping import HeaderMap, KindDetection
+from pipelines.ingest.extracts.readers.isolated import IsolatedReader, shared_reader
 from pipelines.ingest.extracts.report import write_report
 from pipelines.ingest.extracts.schema import KINDS, DateWindow, ExtractKind
 from pipelines.ingest.extracts.validate import FileValidation, _file_error, validate_file
@@ -69,6 +70,14 @@ def quarantine_links(conn: duckdb.DuckDBPyConnection, settings: Settings) -> lis
         sha = hashlib.sha256(f"symlink:{os.readlink(link)}".encode()).hexdigest()
         outcomes.append(_quarantine(conn, settings, link, validation, sha, "rejected"))
     return outcomes
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 @dataclass
@@ -151,8 +160,10 @@ def ingest_file(
     path: Path,
     header_map: HeaderMap,
     detection: KindDetection,
+    reader: IsolatedReader | None = None,
 ) -> FileOutcome:
-    """Validate one file and load it, skip it as a duplicate, or quarantine it."""
+    """Validate one file and load it, skip it as a duplicate, or quarantine it. Excel files are read by
+    ``reader`` (a child process with a memory limit) when given."""
     sha = sha256_of(path)
     archive_dir = settings.archive / _today(settings)
     if wh.is_loaded(conn, sha):
@@ -167,7 +178,7 @@ def ingest_file(
     with fastpath.FastSession() as session:
         try:
             fast, validation, rows, notes = _validate(
-                conn, session, path, header_map, known, detection, DateWindow(*settings.date_bounds)
+                conn, session, path, header_map, known, detection, DateWindow(*settings.date_bounds), reader
             )
         except (duckdb.IOException, MemoryError, OSError):
             raise  # the machine's fault (disk, memory, a lock), not the file's: the run reports it
@@ -240,6 +251,7 @@ def _validate(
     known: dict[str, set[str]],
     detection: KindDetection,
     dates: DateWindow,
+    reader: IsolatedReader | None = None,
 ) -> tuple[fastpath.FastFile | None, FileValidation, int, list[str]]:
     """The file validated on the fast path when it takes it, else on the pandas path: (the fast path's
     result or None, the validation, the rows to load, the notes for the log)."""
@@ -253,7 +265,7 @@ def _validate(
         validation, rows = fast.validation, fast.rows
         notes = ["read by DuckDB (fast path)", *validation.notes]
     else:
-        validation = validate_file(path, header_map, known, detection=detection, dates=dates)
+        validation = validate_file(path, header_map, known, detection=detection, dates=dates, reader=reader)
         rows = len(validation.rows) if validation.rows is not None else 0
         notes = [fast_note, *validation.notes] if fast_note else validation.notes
     return fast, validation, rows, notes
@@ -313,15 +325,18 @@ def _load(
 
 
 def quarantine_unrecognised(
-    conn: duckdb.DuckDBPyConnection, settings: Settings, header_map: HeaderMap
+    conn: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    header_map: HeaderMap,
+    reader: IsolatedReader | None = None,
 ) -> list[FileOutcome]:
     """Move files whose kind cannot be told (or is ambiguous) to the quarantine, with the reason, and
     symbolic links unread."""
     outcomes = quarantine_links(conn, settings)
     for path in list_inbox(settings.inbox):
-        detection = classify(path, header_map)
+        detection = classify(path, header_map, reader)
         if detection.kind is None:
-            validation = validate_file(path, header_map, {}, detection=None)
+            validation = validate_file(path, header_map, {}, detection=None, reader=reader)
             outcomes.append(_quarantine(conn, settings, path, validation, sha256_of(path), "unrecognised"))
     return outcomes
 
@@ -329,15 +344,20 @@ def quarantine_unrecognised(
 def ingest_kind(
     conn: duckdb.DuckDBPyConnection, settings: Settings, kind: str, header_map: HeaderMap
 ) -> IngestResult:
-    """Load every inbox file of one kind, oldest first; then quarantine unrecognisable files."""
+    """Load every inbox file of one kind, oldest first; then quarantine unrecognisable files.
+
+    Excel files are read in a child process (the process's, shared by its ingest steps) with
+    STOCKFLOW_READER_MEMORY_MB of memory and STOCKFLOW_READER_TIMEOUT_SECONDS per file: a workbook that
+    exhausts them or crashes its reader is quarantined with the reason (ReaderCrashed), the others load."""
     wh.ensure_raw_schema(conn)
     # Parquet files loaded in place: raw.<kind> reads them where STOCKFLOW_ARCHIVE is now
     wh.rebuild_raw_view(conn, KINDS[kind], settings.archive)
     result = IngestResult(kind)
+    reader = shared_reader(settings.reader_memory_mb, settings.reader_timeout_seconds)
     for path in list_inbox(settings.inbox):
-        detection = classify(path, header_map)
+        detection = classify(path, header_map, reader)
         if detection.kind == kind:
-            result.outcomes.append(ingest_file(conn, settings, path, header_map, detection))
-    result.outcomes.extend(quarantine_unrecognised(conn, settings, header_map))
+            result.outcomes.append(ingest_file(conn, settings, path, header_map, detection, reader))
+    result.outcomes.extend(quarantine_unrecognised(conn, settings, header_map, reader))
     result.table_rows = int(conn.execute(f"select count(*) from {wh.raw_table(kind)}").fetchall()[0][0])
     return result

@@ -92,6 +92,8 @@ class Settings:
     parquet_load: str = "in_place"
     earliest_date: str = "2000-01-01"
     max_future_days: int = 1830
+    reader_memory_mb: int = 4096
+    reader_timeout_seconds: float = 600.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -139,6 +141,8 @@ class Settings:
             parquet_load=_choice(env, "STOCKFLOW_PARQUET_LOAD", ("in_place", "copy"), "in_place"),
             earliest_date=_iso_date(env, "STOCKFLOW_EARLIEST_DATE", "2000-01-01"),
             max_future_days=int(_non_negative(env, "STOCKFLOW_MAX_FUTURE_DAYS", 1830)),
+            reader_memory_mb=int(_non_negative(env, "STOCKFLOW_READER_MEMORY_MB", 4096)),
+            reader_timeout_seconds=_non_negative(env, "STOCKFLOW_READER_TIMEOUT_SECONDS", 600.0),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -176,6 +180,8 @@ class Settings:
             "STOCKFLOW_PARQUET_LOAD": self.parquet_load,
             "STOCKFLOW_EARLIEST_DATE": self.earliest_date,
             "STOCKFLOW_MAX_FUTURE_DAYS": self.max_future_days,
+            "STOCKFLOW_READER_MEMORY_MB": self.reader_memory_mb,
+            "STOCKFLOW_READER_TIMEOUT_SECONDS": self.reader_timeout_seconds,
         }
         return {k: str(v) for k, v in values.items()}
 
@@ -334,6 +340,20 @@ SETTINGS_DOC: list[tuple[str, str, str]] = [
         "Fault injection, for tests only: `kill:<stage>` (ingest, dbt, forecast, plan, publish, dashboard) kills "
         "the run with SIGKILL at that stage, `dbt_fail:<model>` makes that dbt model fail; comma-separated. "
         "Leave empty. See pipelines/operations/failpoints.py.",
+    ),
+    (
+        "STOCKFLOW_READER_MEMORY_MB",
+        "4096",
+        "Memory (address space beyond its start-up) of the child process that reads Excel files; a workbook "
+        "that needs more, crashes the reader or passes the time limit is quarantined with the reason and the "
+        "other files load. 3 million cells need 512-1024 MB, so 4096 reads roughly 12 million. 0: read in "
+        "the ingest process itself, no child and no limits.",
+    ),
+    (
+        "STOCKFLOW_READER_TIMEOUT_SECONDS",
+        "600",
+        "How long the Excel reader's child may take over one file before it is stopped and the file "
+        "quarantined (0: no limit).",
     ),
 ]
 

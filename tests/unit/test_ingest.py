@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -276,9 +277,14 @@ def test_crash_after_commit_before_archive_converges(settings, header_map, monke
         _run(settings, header_map, "sales_orders")
     monkeypatch.setattr(ingest, "move_file", real_move)
     (result,) = _run(settings, header_map, "sales_orders")
-    assert [o.status for o in result.outcomes] == ["duplicate"]
+    # the next run finishes the interrupted archive: no second log entry, no "duplicate" of itself
+    assert [(o.status, o.message) for o in result.outcomes] == [
+        ("loaded", "loaded by an earlier run that stopped before archiving it; archived now")
+    ]
     assert _query(settings, "select count(*) from raw.sales_orders") == [(1,)]
     assert not (settings.inbox / "sales_orders.csv").exists()
+    logged = _query(settings, "select status, moved_to from raw._files where file_name = 'sales_orders.csv'")
+    assert [status for status, _ in logged] == ["loaded"] and Path(logged[0][1]).is_file()
 
 
 def test_contract_violations_counts_rows_breaking_rules(settings):

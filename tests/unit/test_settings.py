@@ -125,3 +125,14 @@ def test_dates_window_settings_are_checked():
         Settings.from_env({"STOCKFLOW_MAX_FUTURE_DAYS": "-5"})
     earliest, latest = Settings.from_env({"STOCKFLOW_MAX_FUTURE_DAYS": "10"}).date_bounds
     assert earliest.isoformat() == "2000-01-01" and (latest - earliest).days > 9000
+
+
+def test_excel_reader_limits_are_settings():
+    default = Settings.from_env({})
+    assert (default.reader_memory_mb, default.reader_timeout_seconds) == (4096, 600.0)
+    s = Settings.from_env({"STOCKFLOW_READER_MEMORY_MB": "0", "STOCKFLOW_READER_TIMEOUT_SECONDS": "30"})
+    assert (s.reader_memory_mb, s.reader_timeout_seconds) == (0, 30.0)  # 0: read in process
+    assert Settings.from_env(s.to_env()) == s
+    for name in ("STOCKFLOW_READER_MEMORY_MB", "STOCKFLOW_READER_TIMEOUT_SECONDS"):
+        with pytest.raises(ValueError, match=name):
+            Settings.from_env({name: "-1"})

@@ -7,13 +7,16 @@ from pathlib import Path
 from pipelines.ingest.extracts.validate import FileValidation
 
 MAX_LISTED = 200
+# a reason is shown whole up to this length: one about the whole file (an Excel reader that ran out of its
+# memory, a missing column with the headers found) says what to do at its end; other cells are cut at 120
+REASON_CHARS = 600
 
 
-def _md_cell(value) -> str:
+def _md_cell(value, limit: int = 120) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
     text = str(value)
-    return text.replace("|", "\\|").replace("\n", " ")[:120]
+    return text.replace("|", "\\|").replace("\n", " ")[:limit]
 
 
 def render_report(validation: FileValidation, moved_to: Path) -> str:
@@ -34,7 +37,7 @@ def render_report(validation: FileValidation, moved_to: Path) -> str:
         summary = errors.groupby(["column", "reason"], dropna=False).size().reset_index(name="rows")
         lines += ["## Errors by column and reason", "", "| column | reason | rows |", "|---|---|---|"]
         for r in summary.itertuples(index=False):
-            lines.append(f"| {_md_cell(r.column)} | {_md_cell(r.reason)} | {r.rows} |")
+            lines.append(f"| {_md_cell(r.column)} | {_md_cell(r.reason, REASON_CHARS)} | {r.rows} |")
         lines += [
             "",
             f"## First {min(MAX_LISTED, len(errors))} errors",
@@ -46,7 +49,7 @@ def render_report(validation: FileValidation, moved_to: Path) -> str:
             row = "" if r.row is None or r.row != r.row else int(r.row)
             lines.append(
                 f"| {_md_cell(r.sheet)} | {row} | {_md_cell(r.column)} | {_md_cell(r.file_column)} | "
-                f"{_md_cell(r.value)} | {_md_cell(r.reason)} |"
+                f"{_md_cell(r.value)} | {_md_cell(r.reason, REASON_CHARS)} |"
             )
         lines.append("")
     for sheet, mapping in validation.mappings:

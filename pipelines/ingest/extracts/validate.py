@@ -1,8 +1,7 @@
 """Turn one extract file into typed canonical rows, or into a list of precise errors.
 
-Pure pandas (plus pandera for the row rules): no Dagster, no DuckDB. Every error names the file,
-the sheet, the row a person sees in Excel or an editor, the column (canonical and as labelled in
-the file), the offending value and the reason.
+Pure pandas (plus pandera for the row rules): no Dagster, no DuckDB. Every error names the file, the sheet,
+the row a person sees in Excel, the column (canonical and as labelled), the offending value and the reason.
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ from pipelines.ingest.extracts.mapping import (
 )
 from pipelines.ingest.extracts.parsing import date_in_titles, parse_dates, parse_numbers
 from pipelines.ingest.extracts.readers import ExtractReadError, RawSheet, read_extract
+from pipelines.ingest.extracts.readers.isolated import IsolatedReader
 from pipelines.ingest.extracts.rules import RAW_PREFIX, sign_errors
 from pipelines.ingest.extracts.schema import DATE, KINDS, NUMBER, DateWindow, ExtractKind
 
@@ -345,11 +345,14 @@ def validate_file(
     known: dict[str, set[str]],
     detection: KindDetection | None = None,
     dates: DateWindow | None = None,
+    reader: IsolatedReader | None = None,
 ) -> FileValidation:
-    """Read, map, type-check and rule-check one file. Nothing is written anywhere."""
+    """Read, map, type-check and rule-check one file. Nothing is written anywhere. ``reader`` reads Excel
+    files in a child process with a memory limit (a crash there is a ReaderCrashed, reported as an error)."""
     path = Path(path)
+    read = reader.read_extract if reader is not None else read_extract
     try:
-        sheets = read_extract(path, header_hints=header_map.all_labels)
+        sheets = read(path, header_map.all_labels)
     except ExtractReadError as exc:
         return FileValidation(path, None, detection, errors=_file_error(path, str(exc)))
     result = FileValidation(path, None, detection)
@@ -392,7 +395,6 @@ def validate_file(
     result.errors = _concat(errors)
     if not result.errors.empty:
         result.rows = None
-        result.errors = result.errors.sort_values(["row"], na_position="first", kind="stable").reset_index(
-            drop=True
-        )
+        result.errors = result.errors.sort_values(["row"], na_position="first", kind="stable")
+        result.errors = result.errors.reset_index(drop=True)
     return result

@@ -7,12 +7,14 @@ legacy .xls and "Excel" files that are really text. Values stay strings; parsing
 
 One module per format (``delimited``, ``excel``, ``parquet``); ``table`` finds the header row and cuts
 the table below it, ``head`` finds the header of a large text file from its head only, ``formats``
-holds the suffixes and :class:`ExtractReadError`. :func:`read_extract` picks the reader by suffix.
+holds the suffixes and :class:`ExtractReadError`. :func:`read_extract` picks the reader by suffix;
+``isolated`` runs it for Excel files in a child process with a memory and a time limit (ingest uses it;
+import it from its module, it imports this package).
 """
 
 from __future__ import annotations
 
-from collections.abc import Set
+from collections.abc import Callable, Set
 from pathlib import Path
 
 from pipelines.ingest.extracts.readers.delimited import (
@@ -65,12 +67,15 @@ __all__ = [
 ]
 
 
-def read_extract(path: Path, header_hints: Set[str] | None = None) -> list[RawSheet]:
+def read_extract(
+    path: Path, header_hints: Set[str] | None = None, on_sheet: Callable[[str], None] | None = None
+) -> list[RawSheet]:
     """Read an extract file into one RawSheet per table-like sheet (a CSV gives at most one).
 
     ``header_hints`` are normalised known header labels (``HeaderMap.all_labels``); they locate the
     header row. With hints, workbook sheets that match none of them are skipped when another sheet
-    does match (notes and lookup sheets). Raises ExtractReadError for unreadable files.
+    does match (notes and lookup sheets). ``on_sheet(name)`` is called as each workbook sheet is read.
+    Raises ExtractReadError for unreadable files.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -91,7 +96,7 @@ def read_extract(path: Path, header_hints: Set[str] | None = None) -> list[RawSh
             raise ExtractReadError(path, "the file has no columns")
         return [_build_sheet(_strip_grid(grid), rows, 0, None, None, combine=False)]
     if suffix in EXCEL_SUFFIXES and not (suffix == ".xls" and _is_text_disguised_as_xls(path)):
-        grids = _read_workbook(path)
+        grids = _read_workbook(path, on_sheet)
         encoding = None
     else:
         encoding = detect_encoding(path)

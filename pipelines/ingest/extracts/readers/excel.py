@@ -8,6 +8,7 @@ import codecs
 import math
 import re
 import zipfile
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -82,21 +83,26 @@ def _refuse_huge_sheets(path: Path) -> None:
             )
 
 
-def _read_workbook(path: Path) -> list[tuple[str, pd.DataFrame, np.ndarray]]:
-    """Every sheet as (name, grid of strings, 1-based Excel row numbers)."""
+def _read_workbook(
+    path: Path, on_sheet: Callable[[str], None] | None = None
+) -> list[tuple[str, pd.DataFrame, np.ndarray]]:
+    """Every sheet as (name, grid of strings, 1-based Excel row numbers); ``on_sheet(name)`` is called
+    before each sheet is read (the child process tells its parent which sheet it is on)."""
     _refuse_huge_sheets(path)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         sheets = []
         for name in workbook.sheet_names:
+            if on_sheet is not None:
+                on_sheet(name)
             rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
             grid = pd.DataFrame(
                 [[v if type(v) is str else cell_text(v) for v in row] for row in rows], dtype=object
             )
             grid = grid.astype("str") if len(grid.columns) else grid
             sheets.append((name, grid, np.arange(1, len(grid) + 1, dtype=np.int64)))
-    except ExtractReadError:
-        raise
+    except (ExtractReadError, MemoryError):
+        raise  # out of memory is no fault of the workbook's format (in the reader's child: its memory limit)
     except Exception as exc:  # calamine raises its own error types for corrupt or locked files
         raise ExtractReadError(path, f"cannot read the workbook ({type(exc).__name__}: {exc})") from exc
     return sheets

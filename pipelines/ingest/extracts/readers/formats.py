@@ -17,3 +17,6 @@ class ExtractReadError(Exception):
         self.path = Path(path)
         self.message = message
         super().__init__(f"{self.path.name}: {message}")
+
+    def __reduce__(self):  # pickled by the reader's child process (isolated.py) with both arguments
+        return (type(self), (self.path, self.message))

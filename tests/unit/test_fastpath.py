@@ -440,3 +440,22 @@ def test_signed_movements_load_alike_and_their_sign_and_size_errors_match_on_bot
         slow_errors.sort_values(key).reset_index(drop=True),
         fast_errors.sort_values(key).reset_index(drop=True),
     )
+
+
+def test_an_exchange_rate_of_zero_or_less_is_rejected_on_both_paths(both, monkeypatch):
+    """Issue 16: an FX rate of 0 passed ingest and failed the dbt build (its `rate > 0` test), skipping 171
+    models. A rate must be greater than 0: the row is an error of its file, with row, column and value."""
+    rows = [["2025-01-01", "USD", "7.1"], ["2025-01-02", "USD", "0"], ["2025-01-03", "EUR", "-7.8"]]
+    reports = []
+    for home, threshold in zip(both, (1 << 40, 0), strict=True):
+        write_csv(home.inbox / "fx_rates.csv", ["rate_date", "currency", "rate"], rows)
+        monkeypatch.setattr(fastpath, "FAST_PATH_MIN_BYTES", threshold)
+        (result,) = _ingest(home, "fx_rates")
+        assert [o.status for o in result.outcomes] == ["rejected"], result.outcomes
+        reports.append(_errors(home, "fx_rates.csv"))
+    for errors in reports:
+        found = {(int(r.row), r.column, float(r.value), r.reason) for r in errors.itertuples()}
+        assert found == {
+            (3, "rate", 0.0, "must be greater than 0"),
+            (4, "rate", -7.8, "must be greater than 0"),
+        }

@@ -7,9 +7,8 @@ Conventions
 - Quantities are in the item's base unit unless a ``unit_factor`` column (base units per
   document unit, U8 换算率) is present on the row; staging multiplies it in.
 - Money columns are in the row's ``currency`` (default: the base currency); staging converts.
-- ``required`` columns must be present in the file and non-empty on every row; optional
-  columns may be missing from the file entirely or blank on some rows. A column with a
-  ``default`` takes it where the file lacks the column or leaves a cell blank.
+- ``required`` columns must be present and non-empty on every row; optional columns may be missing
+  or blank. A column with a ``default`` takes it where the file lacks the column or leaves a cell blank.
 - ``key`` columns identify a row across files: a later file's row with the same key
   supersedes the earlier one (ERPs re-export overlapping periods and corrections).
 - A number beyond ``MAX_ABS_NUMBER`` in size or a date outside the ``DateWindow`` is an error (``bounds``);
@@ -35,6 +34,7 @@ class Column:
     required: bool
     description: str
     non_negative: bool = False
+    positive: bool = False  # must be greater than 0 (an exchange rate: the models divide and test rate > 0)
     allowed: tuple[str, ...] | None = None  # accepted values (after lower-casing) for enumerations
     default: str | None = None  # value used when the column is missing from the file
 
@@ -358,7 +358,9 @@ _register(
         columns=(
             _c("rate_date", DATE, True, "Date from which the rate applies."),
             _c("currency", STRING, True, "ISO currency code, e.g. USD."),
-            _c("rate", NUMBER, True, "Base-currency units per one unit of currency.", non_negative=True),
+            _c(
+                "rate", NUMBER, True, "Base-currency units per one unit of currency (above 0).", positive=True
+            ),
             _c(
                 "base_currency",
                 STRING,

@@ -183,8 +183,8 @@ def _row_schema(kind: ExtractKind, dates: DateWindow | None = None) -> pa.DataFr
     columns = {}
     for col in kind.columns:
         checks = []
-        if col.non_negative:
-            checks.append(pa.Check.ge(0, error="must not be negative"))
+        checks += [pa.Check.ge(0, error="must not be negative")] if col.non_negative else []
+        checks += [pa.Check.gt(0, error="must be greater than 0")] if col.positive else []
         if col.dtype == NUMBER:
             checks.append(pa.Check.in_range(-MAX_ABS_NUMBER, MAX_ABS_NUMBER, error=TOO_LARGE))
         if col.dtype == DATE and dates is not None:

@@ -34,6 +34,8 @@ def _aggregates(plan: _Plan) -> list[tuple[str, str]]:
             aggs.append((f"null:{col.name}", f"count_if(_keep and {v} is null and {not_bad})"))
         if spec.non_negative:
             aggs.append((f"neg:{col.name}", f"count_if(_keep and {v} < 0)"))
+        if spec.positive:
+            aggs.append((f"nonpos:{col.name}", f"count_if(_keep and {v} <= 0)"))
         if col.dtype == NUMBER:
             aggs.append((f"big:{col.name}", f"count_if(_keep and abs({v}) > {MAX_ABS_NUMBER!r})"))
         if col.dtype == DATE and plan.dates is not None:
@@ -69,7 +71,7 @@ def _suspect(plan: _Plan, stats: dict, known: dict[str, set[str]]) -> bool:
     """Whether the counts say the file may hold an error (a value not allowed or not in its master)."""
     kind = plan.kind
     suspect = (
-        any(stats[k] for k in stats if k.split(":")[0] in ("bad", "null", "neg", "big", "out"))
+        any(stats[k] for k in stats if k.split(":")[0] in ("bad", "null", "neg", "nonpos", "big", "out"))
         or stats["dup"]
     )
     for name, wrong in (("signed+", -1), ("signed-", 1)):  # a quantity against its type's direction

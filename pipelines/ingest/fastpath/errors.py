@@ -146,19 +146,18 @@ def _rule_errors(conn: duckdb.DuckDBPyConnection, plan: _Plan, labels: dict[str,
                 out.append(
                     _errors_frame(file, [r for r, _ in rows], col.name, label, values, plan.dates.reason)
                 )
-        if spec.non_negative:
-            rows = _fetch(conn, f"select _row, {v} from _sf_kept where {v} < 0 order by _row limit {limit}")
+        for wanted, condition, reason in (
+            (spec.non_negative, "< 0", "must not be negative"),
+            (spec.positive, "<= 0", "must be greater than 0"),
+        ):
+            if not wanted:
+                continue
+            rows = _fetch(
+                conn, f"select _row, {v} from _sf_kept where {v} {condition} order by _row limit {limit}"
+            )
             if rows:
-                out.append(
-                    _errors_frame(
-                        file,
-                        [r for r, _ in rows],
-                        col.name,
-                        label,
-                        [str(float(x)) for _, x in rows],
-                        "must not be negative",
-                    )
-                )
+                values = [str(float(x)) for _, x in rows]
+                out.append(_errors_frame(file, [r for r, _ in rows], col.name, label, values, reason))
         if col.dtype == NUMBER:
             rows = _fetch(
                 conn,

@@ -201,3 +201,22 @@ def test_kill_at_every_stage_then_recover_equals_a_clean_run(tmp_path):
     _assert_same(_exports(clean), _exports(crashed), "exports")
     leftovers = [p.name for p in (crashed / "exports").rglob("*.tmp")]
     assert not leftovers, f"temporary files left behind: {leftovers}"
+
+    # a model that fails skips what depends on it; the rest is refreshed, and the run says which is which
+    partial = _run(crashed, "dbt_fail:fct_supplier_performance")
+    assert partial.returncode == 3, partial.stdout[-3000:] + partial.stderr[-3000:]
+    assert "finished IN PART" in partial.stdout
+    assert (
+        "model fct_supplier_performance failed: failpoint dbt_fail:fct_supplier_performance" in partial.stdout
+    )
+    assert (
+        "not refreshed, they depend on it" in partial.stdout and "plans/replenishment_plan" in partial.stdout
+    )
+    alerts = (crashed / "alerts.log").read_text(encoding="utf-8").splitlines()
+    assert "\tRUN_PARTIAL\t" in alerts[-1] and "fct_supplier_performance" in alerts[-1]
+    plan_status = (crashed / "exports" / "plans" / "STATUS.md").read_text(encoding="utf-8")
+    assert plan_status.startswith("# Plan NOT updated") and "fct_supplier_performance" in plan_status
+    status = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "status"], env=_env(crashed), capture_output=True, text=True
+    )
+    assert "SUCCESS IN PART" in status.stdout and "fct_supplier_performance" in status.stdout, status.stdout

@@ -75,8 +75,13 @@ def status_text(settings: Settings) -> str:
     else:
         took = f" in {run['end'] - run['start']:.0f} s" if run["end"] and run["start"] else ""
         from datetime import datetime
+        from zoneinfo import ZoneInfo
 
-        started = datetime.fromtimestamp(run["start"]).isoformat(timespec="seconds") if run["start"] else "?"
+        # in STOCKFLOW_TIMEZONE, with its offset: the schedule's clock, said with its zone
+        zone = ZoneInfo(settings.timezone)
+        started = (
+            datetime.fromtimestamp(run["start"], zone).isoformat(timespec="seconds") if run["start"] else "?"
+        )
         state = "FAILURE (its process died without recording an end)" if run["died"] else run["status"]
         if run["partial"]:
             state += " IN PART"

@@ -231,3 +231,17 @@ def test_a_deleted_master_row_is_no_longer_known_to_transactions(settings):
     assert outcome.status == "rejected" and "B2" not in _current_items(home)
     _deliver(home, "items.csv", ["sku", "sku_name"], [["A1", "Cup"], ["B2", "Pen 2"]], "items")  # back again
     assert _deliver(home, "sales.csv", HEADER, [_line(2)]).status == "loaded"
+
+
+def test_the_run_summary_and_the_ingest_metadata_say_what_a_reexport_replaced(settings):
+    from pipelines.defs.ingest.assets import _files_markdown
+    from pipelines.operations.runner import format_summary, summarise
+
+    home = _home(settings, "summary")
+    _deliver(home, "sales_2025-06.csv", HEADER, FIRST)
+    outcome = _deliver(home, "sales_2025-06.csv", HEADER, SECOND)
+    text = format_summary(home, summarise(home))
+    assert "  REPLACED sales_2025-06.csv (sales_orders): 10 changed, 5 added, 20 deleted" in text.splitlines()
+    assert text.count("REPLACED") == 1  # the first load replaced nothing
+    table = _files_markdown(ingest.IngestResult("sales_orders", [outcome]))
+    assert f"| 45 | 40 | load {outcome.replaces_load_id}: 10 / 5 / 20 |" in table

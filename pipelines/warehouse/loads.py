@@ -116,18 +116,17 @@ def _replace_earlier(
         return entry
     table, ids = wh.raw_table(kind.name), ", ".join(map(str, earlier))
     keys = ", ".join(_ident(k) for k in kind.key)
-    # the current version, before this load, of every key the earlier loads of this name hold; kept when it
-    # came from one of them and is not a tombstone (as dbt's latest_rows picks it)
+    # the rows of the earlier loads of this name that are their key's current version before this load: not
+    # tombstones, and no later load but this one has a version of the key (as dbt's latest_rows picks them)
+    later = " and ".join(f"later.{_ident(k)} = owned.{_ident(k)}" for k in kind.key)
     conn.execute(
         f"""
         create or replace temp table _sf_owned as
-        select * exclude (_version_rank) from (
-            select v.*, row_number() over (partition by {keys} order by _load_id desc, _source_row desc)
-                as _version_rank
-            from {table} v
-            semi join (select distinct {keys} from {table} where _load_id in ({ids})) o using ({keys})
-            where v._load_id <> {load_id}
-        ) where _version_rank = 1 and _load_id in ({ids}) and not _deleted
+        select * from {table} as owned
+        where owned._load_id in ({ids}) and not owned._deleted and not exists (
+            select 1 from {table} as later
+            where later._load_id > owned._load_id and later._load_id <> {load_id} and {later}
+        )
         """
     )
     try:

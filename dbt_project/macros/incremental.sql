@@ -9,8 +9,8 @@
         loads and the earlier versions of the same natural keys they supersede (a correction that moves
         a shipment from the 3rd to the 9th changes both days), across the extracts the table reads (sales
         orders, receipts, stock movements, snapshots, promotions and FX rates) and, for the daily facts,
-        for an item whose master data changed (launch, discontinuation, status, cost, currency), the first
-        day of that SKU's history.
+        for an item whose master data changed (launch, discontinuation, status, cost, currency) or that a
+        re-export deleted, the first day of that SKU's history.
     The evaluated order lines rebuild whole months and add the month of the earliest line that was not yet
     due at the last build (`also`): it becomes due as the data date moves on, without a new version.
     The monthly marts (fct_inventory_turnover, fct_fill_rate, fct_order_fill_rate, fct_kpi_monthly)
@@ -26,6 +26,8 @@
 
     These macros read the raw sources directly (the only place outside staging that does): the staging
     views keep the current version of each row, and the versions a load superseded are what matters here.
+    A key a re-export deleted has a new version, its tombstone (pipelines/warehouse/loads.py): a copy of
+    its last row under the deleting load's id, so its dates count as touched like any correction's.
 #}
 
 {% macro incremental_watermark() -%}
@@ -88,6 +90,7 @@
             where new_items._load_id > {{ incremental_watermark() }}
                 and (
                     old_items.sku is null
+                    or new_items._deleted
                     or new_items.launch_date is distinct from old_items.launch_date
                     or new_items.discontinued_date is distinct from old_items.discontinued_date
                     or new_items.status is distinct from old_items.status
@@ -98,17 +101,25 @@
         {%- endif %}
 {%- endmacro %}
 
-{# This table's first date when the warehouse master gained a warehouse since its watermark, else null. #}
-{% macro all_dates_if_new_warehouses(date_column) -%}
+{#
+    This table's first date when the warehouse master gained or lost a warehouse since its watermark (a
+    warehouse not current at the watermark loaded since, or a tombstone: a re-export deleted one), else null.
+#}
+{% macro all_dates_if_warehouses_changed(date_column) -%}
     select min(built.{{ date_column }})
     from {{ this }} as built
     where exists (
         select 1
         from {{ source('erp', 'warehouses') }} as new_warehouses
         where new_warehouses._load_id > {{ incremental_watermark() }}
-            and new_warehouses.warehouse_id not in (
-                select warehouse_id from {{ source('erp', 'warehouses') }}
-                where _load_id <= {{ incremental_watermark() }}
+            and (
+                new_warehouses._deleted
+                or new_warehouses.warehouse_id not in (
+                    select warehouse_id from (
+                        {{ latest_rows('(select * from ' ~ source('erp', 'warehouses') ~ ' where _load_id <= '
+                                        ~ incremental_watermark() ~ ')', ['warehouse_id']) }}
+                    ) as old_warehouses
+                )
             )
     )
 {%- endmacro %}

@@ -32,6 +32,7 @@ from pipelines.ingest.files import free_destination, move_file, place_in_archive
 from pipelines.operations import failpoints
 from pipelines.operations.settings import Settings
 from pipelines.warehouse import connection as wh
+from pipelines.warehouse.loads import load_rows
 
 SUPPORTED_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".xls", ".parquet"}
 _IGNORED_PREFIXES = (".", "~$", "_")
@@ -90,6 +91,10 @@ class FileOutcome:
     error_count: int = 0
     message: str = ""
     moved_to: Path | None = None
+    replaces_load_id: int | None = None  # a re-export of the same name (warehouse/loads.py): it replaced
+    rows_changed: int = 0  # that load; these count its rows against the replaced file's current rows
+    rows_added: int = 0
+    rows_deleted: int = 0
 
 
 @dataclass
@@ -108,6 +113,10 @@ class IngestResult:
     @property
     def rows_superseded(self) -> int:
         return sum(o.rows_superseded for o in self.outcomes)
+
+    @property
+    def rows_deleted(self) -> int:
+        return sum(o.rows_deleted for o in self.outcomes)
 
 
 def _known_masters(conn: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
@@ -193,9 +202,7 @@ def ingest_file(
             return _quarantine(conn, settings, path, validation, sha, "rejected")
         kind = KINDS[validation.kind]
         entry = _loaded_entry(path, kind, sha, rows, validation, notes)
-        load_id, superseded, entry, placed = _load(
-            conn, settings, path, fast, validation, kind, entry, archive_dir, sha
-        )
+        load_id, entry, placed = _load(conn, settings, path, fast, validation, kind, entry, archive_dir, sha)
     failpoints.kill_at("ingest")  # fault injection: loaded and committed, the file not yet archived
     if placed is not None:  # committed: the archived link is the file now
         path.unlink()
@@ -203,15 +210,11 @@ def ingest_file(
     else:
         target = move_file(path, free_destination(archive_dir, path.name, sha))
         wh.set_moved_to(conn, load_id, str(target))
+    counts = ("rows_superseded", "replaces_load_id", "rows_changed", "rows_added", "rows_deleted")
     return FileOutcome(
-        path.name,
-        kind.name,
-        "loaded",
-        rows_loaded=rows,
-        rows_superseded=superseded,
-        message=entry.message,
-        moved_to=target,
-    )
+        path.name, kind.name, "loaded", rows_loaded=rows, message=entry.message, moved_to=target,
+        **{name: getattr(entry, name) for name in counts},
+    )  # fmt: skip
 
 
 def _load_never_archived(conn: duckdb.DuckDBPyConnection, sha: str) -> int | None:
@@ -298,10 +301,14 @@ def _load(
     entry: wh.FileLogEntry,
     archive_dir: Path,
     sha: str,
-) -> tuple[int, int, wh.FileLogEntry, Path | None]:
+) -> tuple[int, wh.FileLogEntry, Path | None]:
     """Load a validated file in one transaction: in place (Parquet, when allowed and possible), by the fast
-    path's INSERT, or the pandas path's rows. Returns (load id, keys superseded, the log entry as
-    written, the archived file when loaded in place: the inbox file is then only a second name)."""
+    path's INSERT, or the pandas path's rows; a file of an earlier one's name replaces it (when
+    STOCKFLOW_REEXPORTS_REPLACE covers its kind). Returns (load id, the log entry as written, the archived
+    file when loaded in place: the inbox file is then only a second name)."""
+    replaces = settings.reexports_replace == "all" or (
+        settings.reexports_replace == "transactions" and not kind.is_master
+    )
     in_place = False
     if fast is not None and settings.parquet_load == "in_place":
         reason = fastpath.in_place_reason(fast)
@@ -312,16 +319,16 @@ def _load(
         entry = replace(entry, message=entry.message + "; loaded in place (raw rows read from the archive)")
         target = place_in_archive(path, free_destination(archive_dir, path.name, sha))
         try:
-            load_id, superseded = fastpath.load_in_place(conn, fast, entry, settings.archive, target)
+            load_id, entry = fastpath.load_in_place(conn, fast, entry, settings.archive, target, replaces)
         except BaseException:
             target.unlink()  # the inbox file is still there: the archived link was only ours
             raise
-        return load_id, superseded, entry, target
+        return load_id, entry, target
     if fast is not None:
-        load_id, superseded = fastpath.load_fast(conn, fast, entry)
+        load_id, entry = fastpath.load_fast(conn, fast, entry, replaces)
     else:
-        load_id, superseded = wh.load_rows(conn, kind, validation.rows, entry)
-    return load_id, superseded, entry, None
+        load_id, entry = load_rows(conn, kind, validation.rows, entry, replaces)
+    return load_id, entry, None
 
 
 def quarantine_unrecognised(

@@ -271,7 +271,9 @@ def mark_dead_runs(instance, settings: Settings, source: str) -> list[str]:
 
 @dataclass
 class Summary:
-    files: list[tuple[str, str, str, int, str, str]]  # name, kind, status, rows, message, moved_to
+    # name, kind, status, rows, message, moved_to, and for a re-export of the same name (replaces_load_id
+    # set) its rows changed, added and deleted against the file it replaced (else None)
+    files: list[tuple[str, str, str, int, str, str, tuple[int, int, int] | None]]
     raw_rows: dict[str, int]
     staging_rows: dict[str, int]
 
@@ -291,11 +293,21 @@ def summarise(settings: Settings, since: datetime | None = None) -> Summary:
         staging = warehouse.table_row_counts(conn, "staging")
         files = []
         if "_files" in warehouse.table_row_counts(conn, warehouse.RAW_SCHEMA):
-            query = (
-                f"select file_name, coalesce(kind, '?'), status, rows_loaded, message, coalesce(moved_to, '') "
-                f"from {warehouse.FILES_TABLE} where processed_at >= ? order by load_id"
+            columns = conn.execute(
+                "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
+                [warehouse.RAW_SCHEMA, "_files"],
+            ).fetchall()
+            replaced = (  # null in a log the run stopped before migrating (warehouse.ensure_raw_schema)
+                "case when replaces_load_id is not null then [rows_changed, rows_added, rows_deleted] end"
+                if ("replaces_load_id",) in columns
+                else "null"
             )
-            files = conn.execute(query, [since or datetime(1970, 1, 1)]).fetchall()
+            query = (
+                f"select file_name, coalesce(kind, '?'), status, rows_loaded, message, coalesce(moved_to, ''), "
+                f"{replaced} from {warehouse.FILES_TABLE} where processed_at >= ? order by load_id"
+            )
+            rows = conn.execute(query, [since or datetime(1970, 1, 1)]).fetchall()
+            files = [(*row[:6], tuple(row[6]) if row[6] is not None else None) for row in rows]
     return Summary(files, raw, staging)
 
 
@@ -314,9 +326,12 @@ def format_summary(settings: Settings, summary: Summary, outcome: RunOutcome | N
         by_status.setdefault(f[2], []).append(f)
     counts = ", ".join(f"{len(v)} {k}" for k, v in sorted(by_status.items())) or "no new files"
     lines.append(f"Files: {counts}.")
-    for name, kind, status, _rows, message, moved in summary.files:
+    for name, kind, status, _rows, message, moved, replaced in summary.files:
         if status in ("rejected", "unrecognised"):
             lines.append(f"  REJECTED {name} ({kind}): {message}\n    report: {moved}.report.md")
+        elif replaced is not None:  # a re-export of an earlier file's name: it replaced that file
+            changed, added, deleted = replaced
+            lines.append(f"  REPLACED {name} ({kind}): {changed} changed, {added} added, {deleted} deleted")
     if summary.raw_rows:
         lines.append("Rows per table (raw = every loaded version; staging = current rows):")
         width = max(len(k) for k in summary.raw_rows)

@@ -90,6 +90,7 @@ class Settings:
     current_rule_param: float | None = None
     duckdb_memory_limit: str = "6GB"
     parquet_load: str = "in_place"
+    reexports_replace: str = "all"
     earliest_date: str = "2000-01-01"
     max_future_days: int = 1830
     reader_memory_mb: int = 4096
@@ -139,6 +140,9 @@ class Settings:
             ),
             duckdb_memory_limit=env.get("STOCKFLOW_DUCKDB_MEMORY_LIMIT") or "6GB",
             parquet_load=_choice(env, "STOCKFLOW_PARQUET_LOAD", ("in_place", "copy"), "in_place"),
+            reexports_replace=_choice(
+                env, "STOCKFLOW_REEXPORTS_REPLACE", ("all", "transactions", "none"), "all"
+            ),
             earliest_date=_iso_date(env, "STOCKFLOW_EARLIEST_DATE", "2000-01-01"),
             max_future_days=int(_non_negative(env, "STOCKFLOW_MAX_FUTURE_DAYS", 1830)),
             reader_memory_mb=int(_non_negative(env, "STOCKFLOW_READER_MEMORY_MB", 4096)),
@@ -178,6 +182,7 @@ class Settings:
             else self.current_rule_param,
             "STOCKFLOW_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
             "STOCKFLOW_PARQUET_LOAD": self.parquet_load,
+            "STOCKFLOW_REEXPORTS_REPLACE": self.reexports_replace,
             "STOCKFLOW_EARLIEST_DATE": self.earliest_date,
             "STOCKFLOW_MAX_FUTURE_DAYS": self.max_future_days,
             "STOCKFLOW_READER_MEMORY_MB": self.reader_memory_mb,
@@ -321,6 +326,13 @@ SETTINGS_DOC: list[tuple[str, str, str]] = [
         "in_place",
         "in_place: a Parquet extract is validated where it is and raw.<kind> reads it from the archive "
         "(nothing copied); copy: its rows are copied into the warehouse like a CSV's.",
+    ),
+    (
+        "STOCKFLOW_REEXPORTS_REPLACE",
+        "all",
+        "Which extracts a file of the same name replaces, deleting the rows it no longer holds (docs/ingest.md, "
+        "Re-exports and corrections): all; transactions (masters and FX rates only merge by key); none (every "
+        "file merges by key, as before: for an ERP that writes each day's new rows under one fixed name).",
     ),
     (
         "STOCKFLOW_EARLIEST_DATE",

@@ -28,6 +28,7 @@ LINEAGE_COLUMNS = {
     "_file_sha256": "VARCHAR",
     "_load_id": "BIGINT",
     "_loaded_at": "TIMESTAMP",
+    "_deleted": "BOOLEAN",  # a tombstone: a re-export no longer holds the key (warehouse/loads.py)
 }
 _SQL_TYPES = {NUMBER: "DOUBLE", DATE: "DATE"}
 _LOCK_PATTERN = re.compile(r"lock", re.IGNORECASE)
@@ -92,7 +93,8 @@ def raw_table(kind: str) -> str:
 
 def raw_table_ddl(kind: ExtractKind) -> str:
     cols = [f'"{c.name}" {_SQL_TYPES.get(c.dtype, "VARCHAR")}' for c in kind.columns]
-    cols += [f"{name} {sqltype}" for name, sqltype in LINEAGE_COLUMNS.items()]
+    cols += [f"{name} {sqltype}" for name, sqltype in LINEAGE_COLUMNS.items() if name != "_deleted"]
+    cols.append("_deleted BOOLEAN default false")  # rows of files; a tombstone sets it (warehouse/loads.py)
     return f"create table if not exists {raw_table(kind.name)} (\n  " + ",\n  ".join(cols) + "\n)"
 
 
@@ -111,9 +113,18 @@ create table if not exists {FILES_TABLE} (
   sheets varchar,
   message varchar,
   moved_to varchar,
-  processed_at timestamp
+  processed_at timestamp,
+  replaces_load_id bigint, -- the latest earlier load of this file name and kind (null: replaces nothing)
+  rows_changed bigint,     -- rows whose key the replaced file's current rows hold, with other values
+  rows_added bigint,       -- rows whose key the replaced file's current rows do not hold
+  rows_deleted bigint      -- the replaced file's current keys this file lacks: one tombstone each
 )
 """
+# columns added since the first warehouses were made: ensure_raw_schema adds them where missing
+_ADDED_COLUMNS = [
+    (FILES_TABLE, "replaces_load_id bigint"),
+    *((FILES_TABLE, f"{name} bigint") for name in ("rows_changed", "rows_added", "rows_deleted")),
+]
 
 
 # Forecasts written by the forecast asset and read by dbt (source forecast.sku_demand_forecasts): created
@@ -159,8 +170,13 @@ def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(FILES_DDL)
     conn.execute(PARQUET_LOADS_DDL)
     conn.execute("create sequence if not exists raw._load_ids start 1")
+    for table, column in _ADDED_COLUMNS:
+        conn.execute(f"alter table {table} add column if not exists {column}")
     for kind in KINDS.values():
         conn.execute(raw_table_ddl(kind))
+        conn.execute(
+            f"alter table {insert_target(conn, kind.name)} add column if not exists _deleted boolean default false"
+        )
     conn.execute("create schema if not exists forecast")
     conn.execute(FORECASTS_DDL)
 
@@ -187,9 +203,11 @@ def insert_target(conn: duckdb.DuckDBPyConnection, kind: str) -> str:
     return stored_table(kind) if _is_view(conn, table) else table
 
 
-def _column_casts(kind: ExtractKind) -> list[str]:
+def _column_casts(kind: ExtractKind, in_place: bool = False) -> list[str]:
+    """raw.<kind>'s columns, cast; a Parquet file loaded in place holds no tombstones (in_place)."""
     cols = [f'cast("{c.name}" as {_SQL_TYPES.get(c.dtype, "VARCHAR")}) as "{c.name}"' for c in kind.columns]
-    return cols + [f"cast({name} as {sqltype}) as {name}" for name, sqltype in LINEAGE_COLUMNS.items()]
+    cols += [f"cast({name} as {sqltype}) as {name}" for name, sqltype in LINEAGE_COLUMNS.items()]
+    return [c for c in cols if not c.endswith(" _deleted")] + ["false as _deleted"] if in_place else cols
 
 
 def rebuild_raw_view(conn: duckdb.DuckDBPyConnection, kind: ExtractKind, archive: Path) -> int:
@@ -217,11 +235,11 @@ def rebuild_raw_view(conn: duckdb.DuckDBPyConnection, kind: ExtractKind, archive
     table, stored = raw_table(kind.name), stored_table(kind.name)
     if not _is_view(conn, table):
         conn.execute(f"alter table {table} rename to _{kind.name}_stored")
-    casts = ", ".join(_column_casts(kind))
+    casts, in_place = ", ".join(_column_casts(kind)), ", ".join(_column_casts(kind, in_place=True))
     branches = [f"select {casts} from {stored}"]
     for _, rel, select_sql in loads:
         path = "'" + str(archive / rel).replace("'", "''") + "'"
-        branches.append(f"select {casts} from ({select_sql.replace(ARCHIVED_FILE, path)})")
+        branches.append(f"select {in_place} from ({select_sql.replace(ARCHIVED_FILE, path)})")
     conn.execute(f"create or replace view {table} as\n" + "\nunion all\n".join(branches))
     conn.execute(
         f"comment on view {table} is "
@@ -244,7 +262,11 @@ def is_loaded(conn: duckdb.DuckDBPyConnection, sha256: str) -> bool:
 
 
 def known_values(conn: duckdb.DuckDBPyConnection, kind: str, column: str) -> set[str]:
-    rows = conn.execute(f'select distinct "{column}" from {raw_table(kind)} where "{column}" is not null')
+    """The current values of a master's key ``column``: not those whose latest version is a tombstone."""
+    rows = conn.execute(
+        f'select "{column}" from {raw_table(kind)} where "{column}" is not null '
+        "group by all having not arg_max(_deleted, _load_id)"
+    )
     return {r[0] for r in rows.fetchall()}
 
 
@@ -262,27 +284,18 @@ class FileLogEntry:
     sheets: str | None = None
     message: str = ""
     moved_to: str | None = None
+    replaces_load_id: int | None = None  # a re-export of the same name: see warehouse/loads.py
+    rows_changed: int = 0
+    rows_added: int = 0
+    rows_deleted: int = 0
 
 
 def _log(conn: duckdb.DuckDBPyConnection, load_id: int, entry: FileLogEntry) -> None:
+    values = {"load_id": load_id, **entry.__dict__, "processed_at": datetime.now(UTC).replace(tzinfo=None)}
+    columns = ", ".join(values)
     conn.execute(
-        f"insert into {FILES_TABLE} values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            load_id,
-            entry.file_name,
-            entry.kind,
-            entry.sha256,
-            entry.status,
-            entry.rows_loaded,
-            entry.rows_superseded,
-            entry.error_count,
-            entry.total_rows_dropped,
-            entry.encoding,
-            entry.sheets,
-            entry.message,
-            entry.moved_to,
-            datetime.now(UTC).replace(tzinfo=None),
-        ],
+        f"insert into {FILES_TABLE} ({columns}) values ({', '.join('?' * len(values))})",
+        list(values.values()),
     )
 
 
@@ -294,39 +307,6 @@ def log_file(conn: duckdb.DuckDBPyConnection, entry: FileLogEntry) -> int:
     load_id = next_load_id(conn)
     _log(conn, load_id, entry)
     return load_id
-
-
-def load_rows(
-    conn: duckdb.DuckDBPyConnection, kind: ExtractKind, rows: pd.DataFrame, entry: FileLogEntry
-) -> tuple[int, int]:
-    """Append one file's validated rows and its log entry in one transaction: all or nothing.
-
-    `rows` holds the canonical columns plus _source_file, _source_sheet and _source_row.
-    Returns (load_id, rows superseded: earlier rows with the same natural key).
-    """
-    table, target = raw_table(kind.name), insert_target(conn, kind.name)
-    conn.execute("begin transaction")
-    try:
-        load_id = next_load_id(conn)
-        frame = rows.assign(
-            _file_sha256=entry.sha256, _load_id=load_id, _loaded_at=datetime.now(UTC).replace(tzinfo=None)
-        )
-        conn.register("_incoming", frame)
-        keys = ", ".join(f'"{k}"' for k in kind.key)  # validated non-null, so plain equality joins
-        superseded = conn.execute(
-            f"select count(*) from (select distinct {keys} from {table}) t "
-            f"semi join (select distinct {keys} from _incoming) i using ({keys})"
-        ).fetchall()[0][0]
-        columns = kind.column_names + list(LINEAGE_COLUMNS)
-        col_list = ", ".join(f'"{c}"' for c in columns)
-        conn.execute(f"insert into {target} ({col_list}) select {col_list} from _incoming")
-        conn.unregister("_incoming")
-        _log(conn, load_id, FileLogEntry(**{**entry.__dict__, "rows_superseded": int(superseded)}))
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
-    return load_id, int(superseded)
 
 
 def set_moved_to(conn: duckdb.DuckDBPyConnection, load_id: int, moved_to: str) -> None:

@@ -15,10 +15,18 @@ CHECK_NAME = "rows_meet_contract"
 def _files_markdown(result: IngestResult) -> str:
     if not result.outcomes:
         return "No new files."
-    lines = ["| file | status | rows | superseded | errors | note |", "|---|---|---:|---:|---:|---|"]
+    lines = [
+        "| file | status | rows | superseded | replaced: changed / added / deleted | errors | note |",
+        "|---|---|---:|---:|---|---:|---|",
+    ]
     for o in result.outcomes:
+        replaced = (
+            f"load {o.replaces_load_id}: {o.rows_changed} / {o.rows_added} / {o.rows_deleted}"
+            if o.replaces_load_id is not None
+            else ""
+        )
         lines.append(
-            f"| {o.file_name} | {o.status} | {o.rows_loaded} | {o.rows_superseded} | {o.error_count} | "
+            f"| {o.file_name} | {o.status} | {o.rows_loaded} | {o.rows_superseded} | {replaced} | {o.error_count} | "
             f"{o.message.replace('|', '/')[:160]} |"
         )
     return "\n".join(lines)
@@ -61,8 +69,14 @@ def build_ingest_asset(kind: ExtractKind) -> dg.AssetsDefinition:
             violations = warehouse.contract_violations(conn, kind)
         for o in result.outcomes:
             log = context.log.warning if o.status in ("rejected", "unrecognised") else context.log.info
+            replaced = (
+                f" Replaced load {o.replaces_load_id} (same file name): {o.rows_changed} changed, "
+                f"{o.rows_added} added, {o.rows_deleted} deleted."
+                if o.replaces_load_id is not None
+                else ""
+            )
             log(
-                f"{o.file_name}: {o.status}, {o.rows_loaded} rows. {o.message}"
+                f"{o.file_name}: {o.status}, {o.rows_loaded} rows.{replaced} {o.message}"
                 + (f" -> {o.moved_to}" if o.moved_to else "")
             )
         failed = {rule: n for rule, n in violations.items() if n}
@@ -74,6 +88,8 @@ def build_ingest_asset(kind: ExtractKind) -> dg.AssetsDefinition:
                 "files_already_loaded": result.count("duplicate"),
                 "rows_loaded": result.rows_loaded,
                 "rows_superseded": result.rows_superseded,
+                "files_replaced": sum(1 for o in result.outcomes if o.replaces_load_id is not None),
+                "rows_deleted": result.rows_deleted,
                 "dagster/row_count": result.table_rows,
                 "duration_seconds": round(time.perf_counter() - started, 2),
                 "files": dg.MetadataValue.md(_files_markdown(result)),

@@ -3,17 +3,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
 
 from pipelines.ingest.extracts.readers import PARQUET_SUFFIXES
-from pipelines.ingest.fastpath.load_raw import _superseded
 from pipelines.ingest.fastpath.plan import _Plan
 from pipelines.ingest.fastpath.sql import _ident, _q
 from pipelines.ingest.fastpath.validate import FastFile
 from pipelines.warehouse import connection as wh
+from pipelines.warehouse.loads import load_file
 
 
 def in_place_reason(fast: FastFile) -> str | None:
@@ -34,8 +35,8 @@ def in_place_reason(fast: FastFile) -> str | None:
 
 
 def in_place_sql(plan: _Plan, sha256: str, load_id: int, loaded_at: datetime) -> str:
-    """The file's rows as raw.<kind> has them (canonical columns, then lineage), reading the archived
-    file at wh.ARCHIVED_FILE (the path is put in when the view is built)."""
+    """The file's rows as raw.<kind> has them (canonical columns, then lineage but _deleted: the view adds
+    it), reading the archived file at wh.ARCHIVED_FILE (the path is put in when the view is built)."""
     path = plan.source.path
     relation = plan.source.relation.replace(
         f"read_parquet({_q(str(path))}", f"read_parquet({wh.ARCHIVED_FILE}"
@@ -55,32 +56,30 @@ def in_place_sql(plan: _Plan, sha256: str, load_id: int, loaded_at: datetime) ->
 
 
 def load_in_place(
-    conn: duckdb.DuckDBPyConnection, fast: FastFile, entry: wh.FileLogEntry, archive: Path, archived: Path
-) -> tuple[int, int]:
+    conn: duckdb.DuckDBPyConnection,
+    fast: FastFile,
+    entry: wh.FileLogEntry,
+    archive: Path,
+    archived: Path,
+    replaces: bool,
+) -> tuple[int, wh.FileLogEntry]:
     """Register a validated Parquet file, already at ``archived`` under ``archive``, as a load: its log
-    entry, its row in raw._parquet_loads and raw.<kind> rebuilt to read it, in one transaction.
-    Nothing is copied: raw.<kind> reads the archived file."""
+    entry, its row in raw._parquet_loads and raw.<kind> rebuilt to read it, in one transaction
+    (warehouse.loads.load_file, with what a re-export deletes). Nothing is copied: raw.<kind> reads the
+    archived file; a re-export's tombstones go to raw._<kind>_stored. Returns (load id, the entry as logged)."""
     plan = fast.plan
     kind = plan.kind
-    table = wh.raw_table(kind.name)
-    had_rows = int(conn.execute(f"select count(*) from {table}").fetchall()[0][0])
-    conn.execute("begin transaction")
-    try:
-        load_id = wh.next_load_id(conn)
-        sql = in_place_sql(plan, entry.sha256, load_id, datetime.now(UTC).replace(tzinfo=None))
+
+    def insert(load_id: int, loaded_at: datetime) -> None:
         conn.execute(
             f"insert into {wh.PARQUET_LOADS} values (?, ?, ?, ?)",
-            [load_id, kind.name, str(archived.relative_to(archive)), sql],
+            [
+                load_id,
+                kind.name,
+                str(archived.relative_to(archive)),
+                in_place_sql(plan, entry.sha256, load_id, loaded_at),
+            ],
         )
         wh.rebuild_raw_view(conn, kind, archive)
-        superseded = _superseded(conn, table, kind, load_id) if had_rows else 0
-        wh._log(
-            conn,
-            load_id,
-            wh.FileLogEntry(**{**entry.__dict__, "rows_superseded": superseded, "moved_to": str(archived)}),
-        )
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
-    return load_id, superseded
+
+    return load_file(conn, kind, replace(entry, moved_to=str(archived)), insert, replaces)

@@ -1,54 +1,38 @@
 """The load into raw: a validated file's kept rows appended to ``raw.<kind>`` by one INSERT ... SELECT over
-the plan, with its log entry, in one transaction; and the count of keys it supersedes."""
+the plan, inside the transaction every load shares (:func:`pipelines.warehouse.loads.load_file`: its log
+entry, the keys it supersedes, what a re-export of the same name deletes)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import duckdb
 
-from pipelines.ingest.extracts.schema import ExtractKind
 from pipelines.ingest.fastpath.plan import _final_rows_sql
 from pipelines.ingest.fastpath.sql import _ident, _q
 from pipelines.ingest.fastpath.validate import FastFile
 from pipelines.warehouse import connection as wh
+from pipelines.warehouse.loads import load_file
 
 
-def load_fast(conn: duckdb.DuckDBPyConnection, fast: FastFile, entry: wh.FileLogEntry) -> tuple[int, int]:
-    """Append the file's rows and its log entry in one transaction (as warehouse.load_rows does)."""
+def load_fast(
+    conn: duckdb.DuckDBPyConnection, fast: FastFile, entry: wh.FileLogEntry, replaces: bool
+) -> tuple[int, wh.FileLogEntry]:
+    """Append the file's rows and its log entry in one transaction (as warehouse.loads.load_rows does);
+    returns (load id, the entry as logged)."""
     plan = fast.plan
     kind = plan.kind
-    table, target = wh.raw_table(kind.name), wh.insert_target(conn, kind.name)
-    had_rows = int(conn.execute(f"select count(*) from {table}").fetchall()[0][0])
-    conn.execute("begin transaction")
-    try:
-        load_id = wh.next_load_id(conn)
-        now = datetime.now(UTC).replace(tzinfo=None)
-        columns = [_ident(c) for c in kind.column_names]
+    target = wh.insert_target(conn, kind.name)
+    columns = [_ident(c) for c in kind.column_names]
+
+    def insert(load_id: int, loaded_at: datetime) -> None:
         select = (
             f"select {', '.join(columns)}, {_q(plan.source.path.name)}, null, _row, {_q(entry.sha256)}, "
-            f"{load_id}, timestamp '{now.isoformat(sep=' ')}' from final"
+            f"{load_id}, timestamp '{loaded_at.isoformat(sep=' ')}', false from final"
         )
-        body = _final_rows_sql(plan, for_load=True)
         conn.execute(
             f"insert into {target} ({', '.join(columns + list(wh.LINEAGE_COLUMNS))}) "
-            f"with final as ({body}) {select}"
+            f"with final as ({_final_rows_sql(plan, for_load=True)}) {select}"
         )
-        superseded = _superseded(conn, table, kind, load_id) if had_rows else 0
-        wh._log(conn, load_id, wh.FileLogEntry(**{**entry.__dict__, "rows_superseded": superseded}))
-        conn.execute("commit")
-    except BaseException:
-        conn.execute("rollback")
-        raise
-    return load_id, superseded
 
-
-def _superseded(conn: duckdb.DuckDBPyConnection, table: str, kind: ExtractKind, load_id: int) -> int:
-    """Keys of earlier loads that load ``load_id`` gives a new version of."""
-    keys = ", ".join(_ident(k) for k in kind.key)
-    return int(
-        conn.execute(
-            f"select count(*) from (select distinct {keys} from {table} where _load_id <> {load_id}) t "
-            f"semi join (select distinct {keys} from {table} where _load_id = {load_id}) i using ({keys})"
-        ).fetchall()[0][0]
-    )
+    return load_file(conn, kind, entry, insert, replaces)

@@ -4,8 +4,8 @@
     Incremental by day (macros/incremental.sql), a table rather than a view: fct_sku_daily_demand and a
     data test read it. A run rebuilds the days from the earliest start date among the new loads of
     promotions and the versions they supersede, and from the day after the last promoted day built (a
-    promotion running past the data date gains days as the calendar grows); a new warehouse in the
-    master (promotions for every warehouse spread over it) rebuilds every day.
+    promotion running past the data date gains days as the calendar grows); a warehouse added to or
+    removed from the master (promotions for every warehouse spread over it) rebuilds every day.
 #}
 {{ config(
     materialized='incremental',
@@ -15,7 +15,7 @@
 ) }}
 {% if is_incremental() -%}
 {%- set rebuild_from = incremental_rebuild_from(
-    'date_day', raw_changes=['promotions'], also=[all_dates_if_new_warehouses('date_day')]) %}
+    'date_day', raw_changes=['promotions'], also=[all_dates_if_warehouses_changed('date_day')]) %}
 {%- endif %}
 with promotions as (
     select * from {{ ref('stg_erp__promotions') }}

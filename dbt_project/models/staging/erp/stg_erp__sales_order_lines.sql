@@ -2,13 +2,15 @@
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key=['order_id', 'line_no'],
-    on_schema_change='fail'
+    on_schema_change='fail',
+    post_hook="{{ delete_tombstoned_rows(source('erp', 'sales_orders'), ['order_id', 'line_no']) }}"
 ) }}
 {#
     Quantities converted to the base unit (unit_factor = base units per document unit); prices per base unit.
     The one staging model kept as a table, and incremental: sales order lines are by far the largest
     extract, and half the warehouse reads this model, so the current-version pick (latest_rows) runs once,
-    and after that only over new loads (a newer version of a line replaces the stored one).
+    and after that only over new loads (a newer version of a line replaces the stored one; a line a
+    re-export deleted, whose latest version is a tombstone, is deleted by the post-hook).
 #}
 with source as (
     {% if is_incremental() -%}

@@ -90,7 +90,7 @@ class Settings:
     current_rule_param: float | None = None
     duckdb_memory_limit: str = "6GB"
     parquet_load: str = "in_place"
-    reexports_replace: str = "all"
+    reexports_replace: str = "transactions"
     earliest_date: str = "2000-01-01"
     max_future_days: int = 1830
     reader_memory_mb: int = 4096
@@ -141,7 +141,7 @@ class Settings:
             duckdb_memory_limit=env.get("STOCKFLOW_DUCKDB_MEMORY_LIMIT") or "6GB",
             parquet_load=_choice(env, "STOCKFLOW_PARQUET_LOAD", ("in_place", "copy"), "in_place"),
             reexports_replace=_choice(
-                env, "STOCKFLOW_REEXPORTS_REPLACE", ("all", "transactions", "none"), "all"
+                env, "STOCKFLOW_REEXPORTS_REPLACE", ("all", "transactions", "none"), "transactions"
             ),
             earliest_date=_iso_date(env, "STOCKFLOW_EARLIEST_DATE", "2000-01-01"),
             max_future_days=int(_non_negative(env, "STOCKFLOW_MAX_FUTURE_DAYS", 1830)),
@@ -329,10 +329,10 @@ SETTINGS_DOC: list[tuple[str, str, str]] = [
     ),
     (
         "STOCKFLOW_REEXPORTS_REPLACE",
-        "all",
-        "Which extracts a file of the same name replaces, deleting the rows it no longer holds (docs/ingest.md, "
-        "Re-exports and corrections): all; transactions (masters and FX rates only merge by key); none (every "
-        "file merges by key, as before: for an ERP that writes each day's new rows under one fixed name).",
+        "transactions",
+        "Which extracts a file of the same name replaces over the period it covers, deleting the rows it no "
+        "longer holds (docs/ingest.md, Re-exports and corrections): transactions (masters and FX rates only "
+        "merge by key); all (complete master exports replace the list too); none (every file merges by key).",
     ),
     (
         "STOCKFLOW_EARLIEST_DATE",

@@ -3,9 +3,12 @@ path's INSERT, a Parquet file registered in place): the transaction with the fil
 of keys it supersedes, and what a re-export deletes.
 
 A file **replaces** an earlier one when it is the same kind of extract and has the same file name,
-compared case-insensitively: the name an ERP's scheduled export writes each time. The natural keys whose
-current version came from an earlier load of that name and kind, and which the new file no longer holds,
-are deleted. Deletions are data: for each such key the load appends a tombstone, a copy of the key's
+compared case-insensitively: the name an ERP's scheduled export writes each time, and only over the
+**period** the new file covers (PERIOD_COLUMNS: from its first to its last order, receipt, movement,
+snapshot, promotion or rate date; a master has no period and is replaced whole). The natural keys whose
+current version came from an earlier load of that name and kind, dated within that period, and which the
+new file no longer holds, are deleted: a corrected export of June deletes the June lines it dropped,
+while a daily export written under one fixed name deletes nothing of the days before it. Deletions are data: for each such key the load appends a tombstone, a copy of the key's
 current row with the new load's lineage, ``_source_row`` null and ``_deleted`` true, in the same
 transaction as the file's rows. dbt's ``latest_rows`` takes the tombstone as the key's latest version and
 drops the key; the incremental builds see a new version of the key carrying its old dates and rebuild
@@ -24,6 +27,17 @@ import pandas as pd
 
 from pipelines.ingest.extracts.schema import ExtractKind
 from pipelines.warehouse import connection as wh
+
+# the date that places a transaction row in the period an export covers
+PERIOD_COLUMNS = {
+    "sales_orders": "order_date",
+    "purchase_orders": "order_date",
+    "receipts": "receipt_date",
+    "stock_snapshots": "snapshot_date",
+    "stock_movements": "movement_date",
+    "promotions": "start_date",
+    "fx_rates": "rate_date",
+}
 
 # What a load's ``insert`` writes: the file's rows into raw.<kind>, given the load id and the load's time.
 Insert = Callable[[int, datetime], None]
@@ -119,18 +133,24 @@ def _replace_earlier(
     # the rows of the earlier loads of this name that are their key's current version before this load: not
     # tombstones, and no later load but this one has a version of the key (as dbt's latest_rows picks them)
     later = " and ".join(f"later.{_ident(k)} = owned.{_ident(k)}" for k in kind.key)
+    new = f"(select * from {table} where _load_id = {load_id})"
+    period = ""
+    if kind.name in PERIOD_COLUMNS:  # only the earlier rows dated within the new file's first and last date
+        date = _ident(PERIOD_COLUMNS[kind.name])
+        period = (
+            f"and owned.{date} between (select min({date}) from {new}) and (select max({date}) from {new})"
+        )
     conn.execute(
         f"""
         create or replace temp table _sf_owned as
         select * from {table} as owned
-        where owned._load_id in ({ids}) and not owned._deleted and not exists (
+        where owned._load_id in ({ids}) and not owned._deleted {period} and not exists (
             select 1 from {table} as later
             where later._load_id > owned._load_id and later._load_id <> {load_id} and {later}
         )
         """
     )
     try:
-        new = f"(select * from {table} where _load_id = {load_id})"
         other = [c for c in kind.column_names if c not in kind.key]
         differs = " or ".join(f"o.{_ident(c)} is distinct from n.{_ident(c)}" for c in other) or "false"
         total, kept, changed = conn.execute(

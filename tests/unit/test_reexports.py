@@ -170,16 +170,21 @@ def test_a_file_with_another_name_merges_and_deletes_nothing(settings):
     assert _current(home) == {r[0] for r in FIRST} | {r[0] for r in SECOND}
 
 
+def _day(n: int, shipped: int = 1) -> list:
+    """Line n, dated 2025-06-01 like every other: each re-export below covers the same one-day period."""
+    return [f"SO{n:03d}", 1, "2025-06-01", "A1", "W01", 2, shipped, "2025-06-01"]
+
+
 def test_a_key_another_file_took_over_is_not_deleted(settings):
     home = _home(settings, "takeover")
-    _deliver(home, "sales.csv", HEADER, [_line(1), _line(2), _line(3)])
-    _deliver(home, "sales_correction.csv", HEADER, [_line(3, shipped=2)])  # SO003 is this file's now
-    outcome = _deliver(home, "sales.csv", HEADER, [_line(1)])
+    _deliver(home, "sales.csv", HEADER, [_day(1), _day(2), _day(3)])
+    _deliver(home, "sales_correction.csv", HEADER, [_day(3, shipped=2)])  # SO003 is this file's now
+    outcome = _deliver(home, "sales.csv", HEADER, [_day(1)])
     assert (outcome.rows_changed, outcome.rows_added, outcome.rows_deleted) == (0, 0, 1)
     assert _query(home, "select order_id from raw.sales_orders where _deleted") == [("SO002",)]
     assert _current(home) == {"SO001", "SO003"}
     # a line deleted, then exported again under the same name, is current again; SO001 goes now
-    outcome = _deliver(home, "sales.csv", HEADER, [_line(2)])
+    outcome = _deliver(home, "sales.csv", HEADER, [_day(2)])
     assert (outcome.rows_changed, outcome.rows_added, outcome.rows_deleted) == (0, 1, 1)
     assert _current(home) == {"SO002", "SO003"}
 
@@ -197,14 +202,14 @@ def test_rejected_and_duplicate_files_delete_nothing(settings):
 @pytest.mark.parametrize("setting, deleted", [("all", (1, 1)), ("transactions", (0, 1)), ("none", (0, 0))])
 def test_which_kinds_replace_is_a_setting(settings, setting, deleted):
     home = _home(settings, setting, reexports_replace=setting)
-    _deliver(home, "sales.csv", HEADER, [_line(1), _line(2)])
+    _deliver(home, "sales.csv", HEADER, [_day(1), _day(2)])
     items = ["sku", "sku_name"]
     dropped = _deliver(home, "items.csv", items, [["A1", "Cup"]], "items").rows_deleted  # B2 not exported
-    assert (dropped, _deliver(home, "sales.csv", HEADER, [_line(1)]).rows_deleted) == deleted
+    assert (dropped, _deliver(home, "sales.csv", HEADER, [_day(1)]).rows_deleted) == deleted
 
 
 def test_an_older_warehouse_gains_the_new_columns(settings):
-    home = _home(settings, "old")
+    home = _home(settings, "old", reexports_replace="all")
     with wh.connect(home.warehouse_path) as conn:
         conn.execute("alter table raw.items drop column _deleted")
         for column in ("replaces_load_id", "rows_changed", "rows_added", "rows_deleted"):
@@ -225,7 +230,7 @@ def _current_items(settings: Settings) -> set[str]:
 
 
 def test_a_deleted_master_row_is_no_longer_known_to_transactions(settings):
-    home = _home(settings, "masters")
+    home = _home(settings, "masters", reexports_replace="all")
     _deliver(home, "items.csv", ["sku", "sku_name"], [["A1", "Cup"]], "items")  # B2 deleted
     outcome = _deliver(home, "sales.csv", HEADER, [_line(2)])  # SO002 sells B2
     assert outcome.status == "rejected" and "B2" not in _current_items(home)
@@ -245,3 +250,22 @@ def test_the_run_summary_and_the_ingest_metadata_say_what_a_reexport_replaced(se
     assert text.count("REPLACED") == 1  # the first load replaced nothing
     table = _files_markdown(ingest.IngestResult("sales_orders", [outcome]))
     assert f"| 45 | 40 | load {outcome.replaces_load_id}: 10 / 5 / 20 |" in table
+
+
+def _dated(n: int, day: str) -> list:
+    return [f"SO{n:03d}", 1, day, "A1", "W01", 2, 1, day]
+
+
+def test_a_reexport_replaces_only_the_period_it_covers(settings):
+    """A daily export under one fixed name deletes nothing of the days before it; a corrected export of a
+    period deletes what it dropped within that period only."""
+    home = _home(settings, "period")
+    _deliver(home, "sales_daily.csv", HEADER, [_dated(1, "2025-06-01"), _dated(2, "2025-06-01")])
+    second_day = _deliver(home, "sales_daily.csv", HEADER, [_dated(3, "2025-06-02")])
+    assert second_day.rows_deleted == 0 and _current(home) == {"SO001", "SO002", "SO003"}
+    # June 1 again, corrected: SO002 dropped; June 2's SO003 lies outside the file's period and stays
+    corrected = _deliver(home, "sales_daily.csv", HEADER, [_dated(1, "2025-06-01")])
+    assert corrected.rows_deleted == 1 and _current(home) == {"SO001", "SO003"}
+    # both days re-exported: SO003 is now within the period and is gone
+    both = _deliver(home, "sales_daily.csv", HEADER, [_dated(1, "2025-06-01"), _dated(4, "2025-06-02")])
+    assert both.rows_deleted == 1 and _current(home) == {"SO001", "SO004"}

@@ -4,8 +4,9 @@ the corrected file's lines (the deleted ones gone), and incremental builds equal
 The inventory fixture's extracts are delivered, then re-exported under the same names:
 1. sales_orders.csv again with S2 corrected (7 shipped on 01-30, not 6 on 01-29), S3 and S5 gone
    (S5 was D's only sale, on 02-02) and a new line S10;
-2. stock_movements.csv again without M1 (a customer return on 02-03): the deleted row alone reaches back
-   to 02-03, the file's other rows start on 02-06, so only the tombstone makes the build go back that far.
+2. stock_movements.csv re-exported for 02-06 only (M2, M3): M1 (02-03) lies outside the period it covers
+   and stays; then re-exported for 02-01 .. 02-06 without M1 and with an adjustment M4 on 02-01: M1 is
+   within the period now and is deleted, and the build goes back to 02-01.
 After each, the incremental `dbt build` is compared, table by table, with `dbt build --full-refresh`.
 """
 
@@ -61,14 +62,16 @@ def test_a_reexport_under_the_same_name_deletes_its_missing_lines(build_warehous
     assert d_demand == [(0,)]
     _compare_with_full_refresh(build_warehouse, con)
 
-    # 2. the movements extract re-exported without M1 (02-03); its other rows are dated 02-06
+    # 2. the movements extract re-exported for 02-06 only: M1 (02-03) is outside that period and stays
     header, movements = extracts["stock_movements.csv"]
-    con = build_warehouse(
-        {"stock_movements.csv": (header, [m for m in movements if m[0] != "M1"])}, dbt_args=BUILD
-    )
-    assert con.execute("select movement_id from staging.stg_erp__stock_movements order by 1").fetchall() == [
-        ("M2",),
-        ("M3",),
-    ]
-    assert _rebuilt_from(con) == date(2025, 2, 3)
+    later = [m for m in movements if m[0] != "M1"]
+    con = build_warehouse({"stock_movements.csv": (header, later)}, dbt_args=BUILD)
+    ids = "select movement_id from staging.stg_erp__stock_movements order by 1"
+    assert con.execute(ids).fetchall() == [("M1",), ("M2",), ("M3",)]
+    con.close()
+    # ... then for 02-01 .. 02-06, without M1: deleted, and the build goes back to the period's start
+    m4 = ["M4", "2025-02-01", "A", "W1", "adjustment", 1, None]
+    con = build_warehouse({"stock_movements.csv": (header, [m4, *later])}, dbt_args=BUILD)
+    assert con.execute(ids).fetchall() == [("M2",), ("M3",), ("M4",)]
+    assert _rebuilt_from(con) == date(2025, 2, 1)
     _compare_with_full_refresh(build_warehouse, con)

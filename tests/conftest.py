@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,34 @@ def write_csv(path: Path, header: list[str], rows: list[list], encoding: str = "
         writer.writerow(header)
         writer.writerows(["" if v is None else v for v in row] for row in rows)
     return path
+
+
+# the sales-orders extract's columns most ingest tests write
+SO_HEADER = [
+    "order_id",
+    "line_no",
+    "order_date",
+    "sku",
+    "warehouse_id",
+    "ordered_qty",
+    "shipped_qty",
+    "ship_date",
+]
+
+
+def home_at(settings: Settings, name: str, **changes) -> Settings:
+    """`settings` for a second home beside the fixture's (`name`), its folders made; `changes` override."""
+    home = settings.home.parent / name
+    other = dataclasses.replace(
+        settings,
+        home=home,
+        inbox=home / "inbox",
+        archive=home / "archive",
+        quarantine=home / "quarantine",
+        warehouse_path=home / "warehouse.duckdb",
+        exports=home / "exports",
+        dagster_home=home / "dagster",
+        **changes,
+    )
+    other.ensure_dirs()
+    return other

@@ -186,12 +186,7 @@ def run_refresh(
     if not result.success:
         outcome.reason = _failure_reason(result)
         # CLI runs do not pass through the daemon's run-failure sensor: alert from here.
-        raise_alert(
-            Alert("daily_refresh_job", result.run_id, outcome.reason, source="cli"),
-            settings.alert_log,
-            settings.alert_webhook,
-            settings.alert_format,
-        )
+        _alert(settings, Alert("daily_refresh_job", result.run_id, outcome.reason, source="cli"))
         # planners read exports/plans/STATUS.md: the plan was not updated, the last good one stands
         write_plan_status(
             settings.exports / "plans", False, outcome.reason, datetime.now(UTC).isoformat(timespec="minutes")
@@ -200,6 +195,11 @@ def run_refresh(
 
 
 PLAN_KEY = ("plans", "replenishment_plan")
+
+
+def _alert(settings: Settings, alert: Alert) -> None:
+    """The alert to the log and, when set, the webhook this home's settings name."""
+    raise_alert(alert, settings.alert_log, settings.alert_webhook, settings.alert_format)
 
 
 def finish_partial_run(instance, run_id: str, settings: Settings, source: str = "cli") -> str:
@@ -224,12 +224,7 @@ def finish_partial_run(instance, run_id: str, settings: Settings, source: str = 
             f"\nnot refreshed, they depend on it and keep their last good version: {', '.join(skipped)}"
         )
     instance.add_run_tags(run_id, {liveness.PARTIAL_TAG: partial[:4000], liveness.PARTIAL_DONE_TAG: "1"})
-    raise_alert(
-        Alert(run.job_name, run_id, partial, source=source, kind="partial"),
-        settings.alert_log,
-        settings.alert_webhook,
-        settings.alert_format,
-    )
+    _alert(settings, Alert(run.job_name, run_id, partial, source=source, kind="partial"))
     plans = instance.fetch_materializations(AssetKey(list(PLAN_KEY)), limit=1).records
     if not plans or plans[0].run_id != run_id:
         write_plan_status(
@@ -258,12 +253,7 @@ def mark_dead_runs(instance, settings: Settings, source: str) -> list[str]:
         )
         instance.add_run_tags(run.run_id, {liveness.DIED_TAG: "1"})
         instance.report_run_failed(run, message=reason)
-        raise_alert(
-            Alert(run.job_name, run.run_id, reason, source=source, kind="died"),
-            settings.alert_log,
-            settings.alert_webhook,
-            settings.alert_format,
-        )
+        _alert(settings, Alert(run.job_name, run.run_id, reason, source=source, kind="died"))
         write_plan_status(settings.exports / "plans", False, reason, run.run_id[:8])
         died.append(run.run_id)
     return died

@@ -152,7 +152,9 @@ def _exports(home: Path) -> dict[str, object]:
             text = _normalise(path.read_text(encoding="utf-8-sig")).replace(str(home), "<home>")
             # the charts' numbers are base64 doubles (plotly): their last bits vary like any sum of doubles;
             # the tiles and tables beside them print the figures rounded, and are compared
-            found[name] = re.sub(r'"bdata":"[^"]*"', '"bdata":"<doubles>"', text)
+            text = re.sub(r'"bdata":"[^"]*"', '"bdata":"<doubles>"', text)
+            # and the doubles written out in full (2344.0559999999996) to 10 significant digits, as above
+            found[name] = re.sub(r"-?\d+\.\d{6,}", lambda m: repr(_value(float(m.group()))), text)
     return found
 
 

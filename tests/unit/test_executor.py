@@ -7,6 +7,8 @@ a daemon launches would execute it.
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 
 from pipelines.defs.executor import one_run_at_a_time_executor
@@ -45,7 +47,10 @@ def test_a_run_takes_the_lock_and_records_its_process(settings):
         dg.execute_job(dg.reconstructable(locked_job), instance=instance) as result,
     ):
         assert result.success
+        (probed,) = instance.fetch_materializations(dg.AssetKey("probe"), limit=1).records
+        assert probed.run_id == result.run_id  # the step ran inside the executor and materialised
         tags = instance.get_run_by_id(result.run_id).tags
-        assert liveness.is_alive(tags) is True  # this process ran it, and is alive
+        assert tags[liveness.PID_TAG] == str(os.getpid())  # the run worker is this process ...
+        assert liveness.is_alive(tags) is True  # ... and is alive
     with run_lock(Settings.from_env()):  # and let the lock go when it ended
         pass

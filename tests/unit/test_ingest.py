@@ -15,18 +15,7 @@ from pipelines.ingest import load as ingest
 from pipelines.ingest.extracts.mapping import load_header_map
 from pipelines.ingest.extracts.schema import KINDS
 from pipelines.warehouse import connection as wh
-from tests.conftest import write_csv
-
-SO_HEADER = [
-    "order_id",
-    "line_no",
-    "order_date",
-    "sku",
-    "warehouse_id",
-    "ordered_qty",
-    "shipped_qty",
-    "ship_date",
-]
+from tests.conftest import SO_HEADER, write_csv
 
 
 @pytest.fixture

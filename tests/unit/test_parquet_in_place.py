@@ -23,7 +23,7 @@ from pipelines.ingest.extracts.mapping import load_header_map
 from pipelines.ingest.extracts.schema import KINDS, LOAD_ORDER
 from pipelines.operations.settings import Settings
 from pipelines.warehouse import connection as wh
-from tests.conftest import write_csv
+from tests.conftest import home_at, write_csv
 
 TEXT_KINDS = (
     "suppliers",
@@ -33,23 +33,6 @@ TEXT_KINDS = (
     "stock_snapshots",
     "stock_movements",
 )
-
-
-def _home(settings: Settings, name: str, **changes) -> Settings:
-    home = settings.home.parent / name
-    other = dataclasses.replace(
-        settings,
-        home=home,
-        inbox=home / "inbox",
-        archive=home / "archive",
-        quarantine=home / "quarantine",
-        warehouse_path=home / "warehouse.duckdb",
-        exports=home / "exports",
-        dagster_home=home / "dagster",
-        **changes,
-    )
-    other.ensure_dirs()
-    return other
 
 
 def _ingest(settings: Settings, *kinds: str) -> list[ingest.FileOutcome]:
@@ -93,7 +76,7 @@ def _load_demo(settings: Settings, folder) -> list[ingest.FileOutcome]:
 
 
 def test_in_place_gives_the_rows_and_lineage_of_a_copy(settings, demo_extracts):
-    in_place, copied = _home(settings, "in_place"), _home(settings, "copy", parquet_load="copy")
+    in_place, copied = home_at(settings, "in_place"), home_at(settings, "copy", parquet_load="copy")
     outcomes = _load_demo(in_place, demo_extracts["parquet"])
     _load_demo(copied, demo_extracts["parquet"])
     placed = {o.kind for o in outcomes if "loaded in place" in o.message}
@@ -120,7 +103,7 @@ def test_in_place_gives_the_rows_and_lineage_of_a_copy(settings, demo_extracts):
 
 
 def test_in_place_rows_trace_to_the_archived_file_and_record(settings, demo_extracts):
-    home = _home(settings, "trace")
+    home = home_at(settings, "trace")
     _load_demo(home, demo_extracts["parquet"])
     (moved_to, load_id, rows), *_ = _query(
         home, "select moved_to, load_id, rows_loaded from raw._files where kind = 'sales_orders'"
@@ -147,7 +130,7 @@ def test_in_place_rows_trace_to_the_archived_file_and_record(settings, demo_extr
 
 
 def test_parquet_and_csv_extracts_give_the_same_values(settings, demo_extracts):
-    pq_home, csv_home = _home(settings, "pq"), _home(settings, "csv")
+    pq_home, csv_home = home_at(settings, "pq"), home_at(settings, "csv")
     _load_demo(pq_home, demo_extracts["parquet"])
     _load_demo(csv_home, demo_extracts["csv"])
     for kind in LOAD_ORDER:

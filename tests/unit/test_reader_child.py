@@ -23,18 +23,7 @@ from pipelines.ingest.extracts.readers import ExtractReadError, read_extract
 from pipelines.ingest.extracts.readers.excel import MAX_SHEET_CELLS, sheet_extents
 from pipelines.ingest.extracts.readers.isolated import IsolatedReader, ReaderCrashed, shared_reader
 from pipelines.warehouse import connection as wh
-from tests.conftest import write_csv
-
-SO_HEADER = [
-    "order_id",
-    "line_no",
-    "order_date",
-    "sku",
-    "warehouse_id",
-    "ordered_qty",
-    "shipped_qty",
-    "ship_date",
-]
+from tests.conftest import SO_HEADER, write_csv
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,6 @@ the load's transaction. Real files, real ingest into a DuckDB file under tmp_pat
 
 from __future__ import annotations
 
-import dataclasses
-
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -19,18 +17,9 @@ from pipelines.ingest import load as ingest
 from pipelines.ingest.extracts.mapping import load_header_map
 from pipelines.operations.settings import Settings
 from pipelines.warehouse import connection as wh
-from tests.conftest import write_csv
+from tests.conftest import SO_HEADER, home_at, write_csv
 
-HEADER = [
-    "order_id",
-    "line_no",
-    "order_date",
-    "sku",
-    "warehouse_id",
-    "ordered_qty",
-    "shipped_qty",
-    "ship_date",
-]
+HEADER = SO_HEADER
 KEY = ["order_id", "line_no"]
 
 
@@ -55,19 +44,7 @@ SECOND = [_line(n, shipped=2 if n < 10 else 1) for n in range(40)] + [_line(n) f
 
 
 def _home(settings: Settings, name: str, **changes) -> Settings:
-    home = settings.home.parent / name
-    other = dataclasses.replace(
-        settings,
-        home=home,
-        inbox=home / "inbox",
-        archive=home / "archive",
-        quarantine=home / "quarantine",
-        warehouse_path=home / "warehouse.duckdb",
-        exports=home / "exports",
-        dagster_home=home / "dagster",
-        **changes,
-    )
-    other.ensure_dirs()
+    other = home_at(settings, name, **changes)
     _deliver(other, "warehouses.csv", ["warehouse_id", "warehouse_name"], [["W01", "Shanghai"]], "warehouses")
     _deliver(other, "items.csv", ["sku", "sku_name"], [["A1", "Cup"], ["B2", "Pen"]], "items")
     return other
